@@ -1,0 +1,19 @@
+// Markdown reference documentation generated from the model (docs/reference/).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "svsm_spec/model.h"
+
+namespace svsm_spec {
+
+struct GeneratedFile {
+  std::string path;  // relative to the output directory, '/'-separated
+  std::string content;
+};
+
+// Deterministic: the same spec always yields byte-identical files, in a stable order.
+std::vector<GeneratedFile> GenerateMarkdownDocs(const Spec& spec);
+
+}  // namespace svsm_spec
