@@ -312,6 +312,17 @@ nlohmann::ordered_json DumpJson(const Spec& spec) {
   }
   root["result_codes"] = codes;
 
+  Json guids = Json::array();
+  for (const auto& g : spec.guids) {
+    Json j = {{"name", g.name}, {"value", g.value}};
+    PutIf(j, "protocol", g.protocol);
+    j["meaning"] = g.meaning;
+    j["status"] = StatusName(g.status);
+    j["source"] = Source(g.source);
+    guids.push_back(j);
+  }
+  root["guids"] = guids;
+
   Json enums = Json::array(), bitfields = Json::array(), structures = Json::array();
   for (const auto& e : spec.enums) enums.push_back(EnumJson(e));
   for (const auto& b : spec.bitfields) bitfields.push_back(BitfieldJson(b));

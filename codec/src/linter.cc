@@ -78,6 +78,9 @@ class Linter {
     Unique(spec_.bitfields, [](const Bitfield& b) { return b.name; }, "bitfield name");
     Unique(spec_.structures, [](const Structure& s) { return s.name; }, "structure name");
     Unique(spec_.protocols, [](const Protocol& p) { return p.key; }, "protocol key");
+    Unique(spec_.guids, [](const Guid& g) { return g.name; }, "guid name");
+    Unique(spec_.guids, [](const Guid& g) { return g.value; }, "guid value");
+    for (const auto& g : spec_.guids) CheckSourceRefs(g.source, g.see);
     Unique(spec_.result_ranges,
            [](const ResultRange& r) { return r.protocol + "/" + r.name; }, "result range");
     // Enum, bitfield and structure names share the type namespace of generated code.

@@ -229,6 +229,8 @@ class FileParser {
     });
     m.List("result_ranges", false,
            [&](const YAML::Node& n, std::size_t) { ParseResultRange(n, protocol, status); });
+    m.List("guids", false,
+           [&](const YAML::Node& n, std::size_t) { ParseGuid(n, protocol, status); });
     m.List("enums", false,
            [&](const YAML::Node& n, std::size_t) { ParseEnum(n, protocol, status, since); });
     m.List("bitfields", false,
@@ -286,6 +288,26 @@ class FileParser {
     ParseCitations(m, rr.source, rr.see);
     m.Finish();
     spec_.result_ranges.push_back(rr);
+  }
+
+  void ParseGuid(const YAML::Node& n, const std::string& protocol, Status status) {
+    MapView m(r_, n, "guid " + NameOf(n, "name"));
+    if (!m.ok()) return;
+    Guid g;
+    g.loc = m.loc();
+    g.protocol = protocol;
+    g.name = Str(m, "name", true);
+    g.value = Str(m, "value", true);
+    if (!g.value.empty() && g.Bytes().empty()) {
+      r_.Error(m.Get("value"), "guid value '" + g.value +
+                                   "' is not in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
+                                   "(lower-case hex) (in " + m.what() + ")");
+    }
+    g.meaning = Str(m, "meaning", true);
+    g.status = ParseStatus(m, status);
+    ParseCitations(m, g.source, g.see);
+    m.Finish();
+    spec_.guids.push_back(g);
   }
 
   void ParseEnum(const YAML::Node& n, const std::string& protocol, Status status,

@@ -1,6 +1,7 @@
 #include "svsm_spec/model.h"
 
 #include <algorithm>
+#include <regex>
 
 namespace svsm_spec {
 
@@ -100,6 +101,25 @@ const T* FindIn(const std::vector<T>& items, Pred pred) {
 }
 }  // namespace
 
+std::vector<uint8_t> Guid::Bytes() const {
+  static const std::regex kGuid(
+      "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+  if (!std::regex_match(value, kGuid)) return {};
+  std::string hex;
+  for (char c : value) {
+    if (c != '-') hex += c;
+  }
+  std::vector<uint8_t> raw;
+  for (std::size_t i = 0; i < 32; i += 2) {
+    raw.push_back(static_cast<uint8_t>(std::stoul(hex.substr(i, 2), nullptr, 16)));
+  }
+  // Mixed-endian: the 32-bit and two 16-bit leading groups are stored little-endian.
+  std::reverse(raw.begin(), raw.begin() + 4);
+  std::reverse(raw.begin() + 4, raw.begin() + 6);
+  std::reverse(raw.begin() + 6, raw.begin() + 8);
+  return raw;
+}
+
 const BitRange* Bitfield::Find(const std::string& field) const {
   return FindIn(fields, [&](const BitRange& b) { return b.name == field; });
 }
@@ -140,6 +160,10 @@ const Bitfield* Spec::FindBitfield(const std::string& name) const {
 
 const Enum* Spec::FindEnum(const std::string& name) const {
   return FindIn(enums, [&](const Enum& e) { return e.name == name; });
+}
+
+const Guid* Spec::FindGuid(const std::string& name) const {
+  return FindIn(guids, [&](const Guid& g) { return g.name == name; });
 }
 
 const SourceDocument* Spec::FindSource(const std::string& id) const {

@@ -74,6 +74,21 @@ struct ResultRange {
   SourceLoc loc;
 };
 
+// A GUID the protocol names (service manifests). `value` is the canonical lower-case text
+// form; on the wire GUIDs are mixed-endian (EFI byte order), see GuidBytes().
+struct Guid {
+  std::string name, value, meaning;
+  Status status = Status::kPublished;
+  SourceRef source;
+  std::vector<SourceRef> see;
+  std::string protocol;
+  SourceLoc loc;
+
+  // The 16 bytes as serialized: first three groups little-endian, last 8 bytes as written.
+  // Empty when `value` is not a well-formed GUID.
+  std::vector<uint8_t> Bytes() const;
+};
+
 struct EnumValue {
   std::string name;
   uint64_t value = 0;
@@ -326,6 +341,7 @@ struct Spec {
   std::optional<CallingConvention> calling_convention;
   std::vector<ResultCode> result_codes;    // general first, then per protocol in load order
   std::vector<ResultRange> result_ranges;  // general and protocol-defined
+  std::vector<Guid> guids;
   std::vector<Enum> enums;
   std::vector<Bitfield> bitfields;
   std::vector<Structure> structures;
@@ -336,6 +352,7 @@ struct Spec {
   const Structure* FindStructure(const std::string& name) const;
   const Bitfield* FindBitfield(const std::string& name) const;
   const Enum* FindEnum(const std::string& name) const;
+  const Guid* FindGuid(const std::string& name) const;
   const SourceDocument* FindSource(const std::string& id) const;
   const Implementation* FindImplementation(const std::string& id) const;
   // A general code, or a code of `protocol` when given.
