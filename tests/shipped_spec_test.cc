@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "svsm_spec/dump_json.h"
@@ -70,7 +71,9 @@ TEST(ShippedSpec, EveryCallHasRulesAndEveryErrorCallHasACheckOrderStatement) {
       const bool has_error_rule =
           std::any_of(c.rules.begin(), c.rules.end(),
                       [](const Rule& r) { return r.kind == RuleKind::kError; });
-      if (has_error_rule) EXPECT_TRUE(c.check_order.has_value()) << c.name;
+      if (has_error_rule) {
+        EXPECT_TRUE(c.check_order.has_value()) << c.name;
+      }
     }
   }
 }

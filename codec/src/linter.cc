@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "svsm_spec/loader.h"
 
@@ -83,29 +84,42 @@ class Linter {
     for (const auto& g : spec_.guids) CheckSourceRefs(g.source, g.see);
     Unique(spec_.result_ranges,
            [](const ResultRange& r) { return r.protocol + "/" + r.name; }, "result range");
-    // Enum, bitfield and structure names share the type namespace of generated code.
-    std::map<std::string, SourceLoc> types;
-    auto add = [&](const std::string& name, const SourceLoc& loc, const char* kind) {
-      auto [it, inserted] = types.emplace(name, loc);
-      if (!inserted && !(it->second.file == loc.file && it->second.line == loc.line)) {
-        if (seen_type_clash_.insert(name).second) {
-          d_.Error(loc, std::string(kind) + " '" + name +
-                            "' has the name of another enum, bitfield or structure defined at " +
-                            At(it->second));
-        }
-      }
+    // Enum, bitfield and structure names share the type namespace of generated code. The
+    // clash is reported at whichever definition comes later in load order.
+    struct TypeDef {
+      std::string name;
+      SourceLoc loc;
+      const char* kind;
     };
-    std::set<std::string> e, b;
+    std::vector<TypeDef> defs;
+    std::set<std::string> e, b, s;  // same-kind duplicates are reported by Unique() above
     for (const auto& x : spec_.enums) {
-      if (e.insert(x.name).second) add(x.name, x.loc, "enum");
+      if (e.insert(x.name).second) defs.push_back({x.name, x.loc, "enum"});
     }
     for (const auto& x : spec_.bitfields) {
-      if (b.insert(x.name).second) add(x.name, x.loc, "bitfield");
+      if (b.insert(x.name).second) defs.push_back({x.name, x.loc, "bitfield"});
     }
-    std::set<std::string> s;
     for (const auto& x : spec_.structures) {
-      if (s.insert(x.name).second) add(x.name, x.loc, "structure");
+      if (s.insert(x.name).second) defs.push_back({x.name, x.loc, "structure"});
     }
+    std::stable_sort(defs.begin(), defs.end(), [&](const TypeDef& l, const TypeDef& r) {
+      return LoadOrder(l.loc) < LoadOrder(r.loc);
+    });
+    std::map<std::string, const TypeDef*> first;
+    for (const auto& d : defs) {
+      auto [it, inserted] = first.emplace(d.name, &d);
+      if (!inserted) {
+        d_.Error(d.loc, std::string(d.kind) + " '" + d.name + "' has the name of the " +
+                            it->second->kind + " defined at " + At(it->second->loc) +
+                            "; enums, bitfields and structures share one namespace");
+      }
+    }
+  }
+
+  // Position of a location in load order: file index, then line and column.
+  std::tuple<std::size_t, int, int> LoadOrder(const SourceLoc& loc) const {
+    const auto it = std::find(spec_.files.begin(), spec_.files.end(), loc.file);
+    return {static_cast<std::size_t>(it - spec_.files.begin()), loc.line, loc.column};
   }
 
   void CheckSourceRef(const SourceRef& ref) {
@@ -201,6 +215,7 @@ class Linter {
   void CheckEnums() {
     for (const auto& e : spec_.enums) {
       if (e.source) CheckSourceRef(*e.source);
+      if (e.values.empty()) d_.Error(e.loc, "enum " + e.name + " lists no values");
       Unique(e.values, [](const EnumValue& v) { return v.name; }, "value name in enum " + e.name);
       std::map<uint64_t, const EnumValue*> seen;
       for (const auto& v : e.values) {
@@ -233,6 +248,7 @@ class Linter {
   void CheckBitfields() {
     for (const auto& bf : spec_.bitfields) {
       if (bf.source) CheckSourceRef(*bf.source);
+      if (bf.fields.empty()) d_.Error(bf.loc, "bitfield " + bf.name + " lists no fields");
       for (const auto& s : bf.see) CheckSourceRef(s);
       Unique(bf.fields, [](const BitRange& b) { return b.name; }, "field name in bitfield " + bf.name);
       for (std::size_t i = 0; i < bf.fields.size(); ++i) {
@@ -431,12 +447,14 @@ class Linter {
       const StructField* field;
     };
     std::vector<Span> spans;
+    bool extents_known = true;  // false once a field's own error makes totals meaningless
     for (const auto& f : s.fields) {
       if (&f == variable_field) {
         if (f.offset != s.size) {
           d_.Error(f.loc, "variable-length field " + s.name + "." + f.name + " starts at " +
                               Hex(f.offset) + " but the fixed part ends at " + Hex(s.size) +
-                              " (structure size)");
+                              " (structure size); the variable-length field must be last");
+          extents_known = false;
         }
         if (s.max_size && f.max_count && f.element_size &&
             uint64_t{s.size} + uint64_t{*f.max_count} * f.element_size > *s.max_size) {
@@ -445,12 +463,16 @@ class Linter {
         }
         continue;
       }
-      if (f.fixed_size == 0) continue;  // already reported
+      if (f.fixed_size == 0) {  // already reported
+        extents_known = false;
+        continue;
+      }
       const uint64_t end = uint64_t{f.offset} + f.fixed_size;
       if (end > s.size) {
         d_.Error(f.loc, "field " + s.name + "." + f.name + " (offset " + Hex(f.offset) +
                             ", size " + Hex(f.fixed_size) + ") ends at " + Hex(end) +
                             ", past the end of the structure (size " + Hex(s.size) + ")");
+        extents_known = false;
         continue;
       }
       spans.push_back({f.offset, end, &f});
@@ -462,9 +484,9 @@ class Linter {
     for (const auto& span : spans) {
       if (span.begin < cursor && previous) {
         d_.Error(span.field->loc, "field " + s.name + "." + span.field->name + " (" +
-                                      Hex(span.begin) + "-" + Hex(span.end - 1) + ") overlaps field " +
-                                      previous->name);
-      } else if (span.begin > cursor && !s.sparse) {
+                                      Hex(span.begin) + "-" + Hex(span.end - 1) +
+                                      ") overlaps field " + previous->name);
+      } else if (span.begin > cursor && !s.sparse && extents_known) {
         d_.Error(span.field->loc, "bytes " + Hex(cursor) + "-" + Hex(span.begin - 1) + " of " +
                                       s.name +
                                       " are covered by no field; declare them (reserved) or mark "
@@ -475,10 +497,9 @@ class Linter {
         previous = span.field;
       }
     }
-    if (!s.sparse && cursor < s.size && !spans.empty()) {
+    if (!s.sparse && extents_known && cursor < s.size) {
       d_.Error(s.loc, "structure " + s.name + " has size " + Hex(s.size) +
-                          " but its fields end at " + Hex(cursor) +
-                          "; sizes do not add up");
+                          " but its fields end at " + Hex(cursor) + "; sizes do not add up");
     }
   }
 
@@ -765,6 +786,15 @@ class Linter {
                                                 : "protocol " + r.protocol + "'s codes"));
       }
     }
+    if (r.kind == RuleKind::kError) {
+      for (const auto& code : codes) {
+        const ResultCode* c = spec_.FindResultCode(code, r.protocol);
+        if (c && c->value < 0x80000000u) {
+          d_.Error(r.loc, "error rule " + r.id + " names " + code + " (" + Hex(c->value) +
+                              "), which is not an error code; use kind 'effect' or 'freedom'");
+        }
+      }
+    }
     for (const auto& d : r.divergences) CheckDivergence(d, r.protocol);
     for (const auto& target : r.checks) {
       if (!CheckTarget(target, r)) {
@@ -783,7 +813,6 @@ class Linter {
   Spec& spec_;
   Diagnostics& d_;
   std::string current_struct_;
-  std::set<std::string> seen_type_clash_;
 };
 
 }  // namespace

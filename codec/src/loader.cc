@@ -1,6 +1,7 @@
 // Builds the model from YAML: shape and types here, cross-references in linter.cc.
 #include "svsm_spec/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -348,6 +349,7 @@ class FileParser {
     const bool has_bits = m.Has("bits"), has_bit = m.Has("bit");
     if (has_bits == has_bit) {
       r_.Error(n, "give exactly one of 'bits: [msb, lsb]' or 'bit: n' (in " + m.what() + ")");
+      if (has_bit) m.Get("bit");  // known key; the error above already says what is wrong
     }
     if (has_bits) {
       YAML::Node bits = m.Get("bits");
@@ -728,6 +730,23 @@ class FileParser {
   YamlReader& r_;
 };
 
+// Receives parser events and keeps nothing: used only to count documents.
+class NullEventHandler : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 void ParseText(Spec& spec, const SpecText& text, Diagnostics& diagnostics) {
   YamlReader reader(text.name, diagnostics);
   if (text.text.size() > kMaxFileBytes) {
@@ -736,9 +755,25 @@ void ParseText(Spec& spec, const SpecText& text, Diagnostics& diagnostics) {
                                              " MiB; refusing to read it");
     return;
   }
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text.text);
+    // yaml-cpp 0.7 can produce empty documents forever when a stream starts with ','
+    // (jbeder/yaml-cpp#1040), so count documents with the event parser, stopping at two,
+    // before building any node.
+    std::istringstream stream(text.text);
+    YAML::Parser parser(stream);
+    NullEventHandler discard;
+    int documents = 0;
+    while (documents < 2 && parser.HandleNextDocument(discard)) ++documents;
+    if (documents != 1) {
+      diagnostics.Error({text.name, 1, 1},
+                        documents == 0 ? std::string("file holds no YAML document")
+                                       : std::string("expected exactly one YAML document, "
+                                                     "found more (a second '---' or a stray "
+                                                     "top-level token)"));
+      return;
+    }
+    root = YAML::Load(text.text);
   } catch (const YAML::Exception& e) {
     diagnostics.Error({text.name, e.mark.is_null() ? 1 : e.mark.line + 1,
                        e.mark.is_null() ? 1 : e.mark.column + 1},
@@ -748,14 +783,9 @@ void ParseText(Spec& spec, const SpecText& text, Diagnostics& diagnostics) {
     diagnostics.Error({text.name, 1, 1}, std::string("cannot parse YAML: ") + e.what());
     return;
   }
-  if (docs.size() != 1) {
-    diagnostics.Error({text.name, 1, 1}, "expected exactly one YAML document, found " +
-                                             std::to_string(docs.size()));
-    return;
-  }
   spec.files.push_back(text.name);
   try {
-    FileParser(spec, reader).ParseDocument(docs.front());
+    FileParser(spec, reader).ParseDocument(root);
   } catch (const std::exception& e) {
     // yaml-cpp may throw on corner cases we did not foresee; it must not escape.
     diagnostics.Error({text.name, 1, 1}, std::string("cannot read spec file: ") + e.what());

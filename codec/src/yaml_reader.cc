@@ -90,8 +90,12 @@ std::optional<std::string> YamlReader::String(const YAML::Node& node, const std:
 std::optional<uint64_t> YamlReader::Unsigned(const YAML::Node& node, const std::string& what,
                                              uint64_t max) {
   if (!node.IsScalar() || node.Tag() != "?") {
-    Error(node, "expected an unsigned integer for " + what + ", got " +
-                    (node.IsScalar() ? "a quoted string" : TypeName(node)));
+    std::string got = TypeName(node);
+    if (node.IsScalar()) {
+      got = node.Tag() == "!" ? "a quoted string" : "a scalar tagged '" + node.Tag() + "'";
+    }
+    Error(node, "expected an unsigned integer for " + what + ", got " + got +
+                    " (write a plain number)");
     return std::nullopt;
   }
   const std::string& s = node.Scalar();

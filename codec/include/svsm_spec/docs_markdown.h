@@ -4,14 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "svsm_spec/generated_file.h"
 #include "svsm_spec/model.h"
 
 namespace svsm_spec {
-
-struct GeneratedFile {
-  std::string path;  // relative to the output directory, '/'-separated
-  std::string content;
-};
 
 // Deterministic: the same spec always yields byte-identical files, in a stable order.
 std::vector<GeneratedFile> GenerateMarkdownDocs(const Spec& spec);

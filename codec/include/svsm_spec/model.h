@@ -339,7 +339,7 @@ struct Spec {
   std::vector<SourceDocument> sources;
   std::vector<Implementation> implementations;
   std::optional<CallingConvention> calling_convention;
-  std::vector<ResultCode> result_codes;    // general first, then per protocol in load order
+  std::vector<ResultCode> result_codes;    // general and per protocol, in load order
   std::vector<ResultRange> result_ranges;  // general and protocol-defined
   std::vector<Guid> guids;
   std::vector<Enum> enums;
