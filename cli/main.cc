@@ -14,6 +14,7 @@
 
 #include "svsm_spec/docs_markdown.h"
 #include "svsm_spec/dump_json.h"
+#include "svsm_spec/generators.h"
 #include "svsm_spec/loader.h"
 
 namespace fs = std::filesystem;
@@ -158,6 +159,39 @@ int RunDocs(const SpecOptions& opts, const std::string& out_dir, bool check) {
   return kExitOk;
 }
 
+// Writes generated files under out_dir, touching only files whose content changed so
+// build systems do not rebuild needlessly.
+int WriteFiles(const std::vector<svsm_spec::GeneratedFile>& files, const std::string& out_dir,
+               bool quiet) {
+  std::error_code ec;
+  for (const auto& g : files) {
+    const fs::path target = fs::path(out_dir) / g.path;
+    fs::create_directories(target.parent_path(), ec);
+    std::ifstream in(target, std::ios::binary);
+    std::ostringstream old;
+    if (in) old << in.rdbuf();
+    if (in && old.str() == g.content) continue;
+    in.close();
+    std::ofstream f(target, std::ios::binary);
+    if (!(f << g.content)) {
+      std::cerr << "cannot write " << target.string() << '\n';
+      return kExitUsage;
+    }
+  }
+  if (!quiet) std::cout << "wrote " << files.size() << " file(s) to " << out_dir << '\n';
+  return kExitOk;
+}
+
+int RunGen(const SpecOptions& opts, const std::string& lang, const std::string& out_dir) {
+  int code = kExitOk;
+  auto spec = Load(opts, code);
+  if (!spec) return code;
+  if (lang == "c") return WriteFiles(svsm_spec::GenerateCHeader(*spec), out_dir, opts.quiet);
+  if (lang == "rust") return WriteFiles(svsm_spec::GenerateRustModule(*spec), out_dir, opts.quiet);
+  std::cerr << "gen: unknown language " << lang << '\n';
+  return kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -191,15 +225,26 @@ int main(int argc, char** argv) {
   docs->add_flag("--check", docs_check,
                  "Write nothing; exit 1 if the directory differs from what would be generated");
 
+  SpecOptions gen_opts;
+  std::string gen_lang, gen_out;
+  CLI::App* gen = app.add_subcommand(
+      "gen", "Generate guest bindings: a freestanding C header (c) or a no_std Rust module (rust)");
+  AddSpecOptions(gen, gen_opts);
+  gen->add_option("--lang", gen_lang, "Target language")
+      ->required()
+      ->check(CLI::IsMember({"c", "rust"}));
+  gen->add_option("-o,--out", gen_out, "Output directory")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
-  check_opts.quiet = dump_opts.quiet = docs_opts.quiet = quiet;
+  check_opts.quiet = dump_opts.quiet = docs_opts.quiet = gen_opts.quiet = quiet;
   if (*check) return RunCheck(check_opts);
   if (*dump) return RunDump(dump_opts, dump_json, dump_out);
   if (*docs) return RunDocs(docs_opts, docs_out, docs_check);
+  if (*gen) return RunGen(gen_opts, gen_lang, gen_out);
   return kExitUsage;
 }

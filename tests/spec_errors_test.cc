@@ -196,8 +196,8 @@ class AddressSpaceCap {
  private:
 #if defined(__linux__) && !defined(SVSM_SPEC_SANITIZED)
   rlimit saved_{};
-#endif
   bool active_ = false;
+#endif
 };
 
 constexpr uint64_t kGarbageHeadroom = 256ull << 20;
