@@ -178,7 +178,7 @@ TEST(GenCHeader, ShippedHeaderUsesLinuxAndEdk2Names) {
            "#define SVSM_ERR_UNSUPPORTED_CALLID SVSM_ERR_UNSUPPORTED_CALL\n",
            "#define SVSM_ERR_PVALIDATE_FAIL_SIZE_MISMATCH SVSM_ERR_PVALIDATE_FAIL_SIZEMISMATCH\n",
            "#define SVSM_PVALIDATE_LIST_ENTRY_OFFSET 0x8\n",
-           "#define SVSM_PVALIDATE_LIST_ENTRY_MAX_COUNT 510\n",
+           "#define SVSM_PVALIDATE_LIST_ENTRY_MAX_COUNT 511\n",
            "#define SVSM_PVALIDATE_ENTRY_PFN_SHIFT 12\n",
            "#define SVSM_PVALIDATE_ENTRY_PFN_MASK 0xfffffffffffff000ULL\n",
            "#define SVSM_PVALIDATE_ENTRY_MBZ_MASK 0xff0ULL\n",
@@ -393,7 +393,7 @@ int main(void) {
   CHECK(sizeof(struct svsm_attest_services_manifest_entry) == 24);
   CHECK(SVSM_PVALIDATE_LIST_ENTRY_OFFSET == 8);
   CHECK(SVSM_PVALIDATE_LIST_ENTRY_ELEMENT_SIZE == 8);
-  CHECK(SVSM_PVALIDATE_LIST_ENTRY_MAX_COUNT == 510);
+  CHECK(SVSM_PVALIDATE_LIST_ENTRY_MAX_COUNT == 511); /* facts §3.1.2: list at page offset 0 */
   CHECK(SVSM_ATTEST_SERVICES_MANIFEST_ENTRIES_OFFSET == 0x18);
 
   /* Offsets. */

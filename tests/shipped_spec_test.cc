@@ -101,5 +101,38 @@ TEST(ShippedSpec, DivergencesNameKnownImplementations) {
   EXPECT_GE(divergences, 15u);
 }
 
+// Decoders report the rule a failed check violates (`enforces`): a published call that takes
+// a guest physical address must have at least one rule of its own that enforces something,
+// and every enforcement names a known constraint on a non-empty target.
+TEST(ShippedSpec, PublishedCallsWithGpaInputsEnforceConstraints) {
+  ASSERT_NE(Shipped().spec, nullptr);
+  std::size_t gpa_calls = 0;
+  for (const auto& p : Shipped().spec->protocols) {
+    for (const auto& c : p.calls) {
+      if (c.status != Status::kPublished) continue;
+      bool takes_gpa = false;
+      auto scan = [&](const Registers& regs) {
+        for (const auto& u : regs.in) takes_gpa = takes_gpa || u.type == FieldType::kGpa;
+      };
+      if (c.registers) scan(*c.registers);
+      for (const auto& f : c.forms) scan(f.registers);
+      if (!takes_gpa) continue;
+      ++gpa_calls;
+      std::size_t enforced = 0;
+      for (const auto& r : c.rules) {
+        for (const auto& e : r.enforces) {
+          ++enforced;
+          EXPECT_FALSE(e.target.empty()) << r.id;
+          EXPECT_STRNE(ConstraintName(e.constraint), "?") << r.id;
+        }
+      }
+      EXPECT_GE(enforced, 1u) << c.name << " takes a gpa but none of its rules enforces anything";
+    }
+  }
+  // REMAP_CA, PVALIDATE, CREATE_VCPU, DELETE_VCPU, DEPOSIT_MEM, WITHDRAW_MEM, ATTEST_SERVICES,
+  // ATTEST_SINGLE_SERVICE, VTPM_CMD.
+  EXPECT_GE(gpa_calls, 9u);
+}
+
 }  // namespace
 }  // namespace svsm_spec

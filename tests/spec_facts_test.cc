@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <map>
@@ -26,6 +27,27 @@ const Spec& Shipped() {
   return *result.spec;
 }
 
+// The JSON dump (`svsm-spec dump --json`) is what tools outside C++ consume, so the number
+// tables below are checked against it, not against the in-memory model.
+const nlohmann::ordered_json& Dump() {
+  static const nlohmann::ordered_json dump = DumpJson(Shipped());
+  return dump;
+}
+
+const nlohmann::ordered_json* FindNamed(const nlohmann::ordered_json& list, const char* key,
+                                        const std::string& value) {
+  for (const auto& item : list) {
+    if (item.contains(key) && item[key] == value) return &item;
+  }
+  return nullptr;
+}
+
+std::string Hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
 struct ProtocolFact {
   const char* key;
   uint32_t number;
@@ -43,15 +65,15 @@ const ProtocolFact kProtocols[] = {
 
 TEST(SpecFacts, ProtocolNumbersVersionsAndStatus) {
   for (const auto& f : kProtocols) {
-    const Protocol* p = Shipped().FindProtocol(f.key);
+    const auto* p = FindNamed(Dump()["protocols"], "key", f.key);
     ASSERT_NE(p, nullptr) << f.key;
-    EXPECT_EQ(p->number, f.number) << f.key;
-    EXPECT_EQ(p->min_version, f.min_version) << f.key;
-    EXPECT_EQ(p->max_version, f.max_version) << f.key;
-    EXPECT_EQ(p->status, f.status) << f.key;
+    EXPECT_EQ((*p)["number"], f.number) << f.key;
+    EXPECT_EQ((*p)["versions"]["min"], f.min_version) << f.key;
+    EXPECT_EQ((*p)["versions"]["max"], f.max_version) << f.key;
+    EXPECT_EQ((*p)["status"], StatusName(f.status)) << f.key;
   }
-  EXPECT_TRUE(Shipped().FindProtocol("core")->mandatory);
-  EXPECT_EQ(Shipped().protocols.size(), std::size(kProtocols));
+  EXPECT_EQ((*FindNamed(Dump()["protocols"], "key", "core"))["mandatory"], true);
+  EXPECT_EQ(Dump()["protocols"].size(), std::size(kProtocols));
 }
 
 struct CallFact {
@@ -90,14 +112,14 @@ const CallFact kCalls[] = {
 
 TEST(SpecFacts, EveryCallIdAndNoOthers) {
   std::size_t total = 0;
-  for (const auto& p : Shipped().protocols) total += p.calls.size();
+  for (const auto& p : Dump()["protocols"]) total += p["calls"].size();
   EXPECT_EQ(total, std::size(kCalls));
   for (const auto& f : kCalls) {
-    const Protocol* p = Shipped().FindProtocol(f.protocol);
+    const auto* p = FindNamed(Dump()["protocols"], "key", f.protocol);
     ASSERT_NE(p, nullptr) << f.protocol;
-    const Call* c = p->FindCall(f.id);
+    const auto* c = FindNamed((*p)["calls"], "name", f.name);
     ASSERT_NE(c, nullptr) << f.name;
-    EXPECT_EQ(c->name, f.name);
+    EXPECT_EQ((*c)["id"], f.id) << f.name;
   }
 }
 
@@ -151,10 +173,17 @@ const CodeFact kCodes[] = {
 
 TEST(SpecFacts, ResultCodeValues) {
   for (const auto& f : kCodes) {
-    const ResultCode* c = Shipped().FindResultCode(f.name, f.protocol);
-    ASSERT_NE(c, nullptr) << f.name;
-    EXPECT_EQ(c->value, f.value) << f.name;
-    EXPECT_EQ(c->protocol, f.protocol) << f.name;
+    // Aliases are listed on their code; look a name up among names and aliases.
+    const nlohmann::ordered_json* code = nullptr;
+    for (const auto& c : Dump()["result_codes"]) {
+      const bool alias = c.contains("aliases") &&
+                         std::find(c["aliases"].begin(), c["aliases"].end(), f.name) !=
+                             c["aliases"].end();
+      if (c["name"] == f.name || alias) code = &c;
+    }
+    ASSERT_NE(code, nullptr) << f.name;
+    EXPECT_EQ((*code)["value"], Hex32(f.value)) << f.name;
+    EXPECT_EQ(code->value("protocol", ""), f.protocol) << f.name;
   }
 }
 
@@ -332,17 +361,16 @@ const FieldFact kFields[] = {
 
 void ExpectFields(const FieldFact* begin, const FieldFact* end) {
   for (const FieldFact* f = begin; f != end; ++f) {
-    const Structure* s = Shipped().FindStructure(f->structure);
+    const auto* s = FindNamed(Dump()["structures"], "name", f->structure);
     ASSERT_NE(s, nullptr) << f->structure;
     if (std::string(f->field).empty()) {
-      EXPECT_EQ(s->size, f->size) << f->structure;
+      EXPECT_EQ((*s)["size"], f->size) << f->structure;
       continue;
     }
-    const StructField* field = s->Find(f->field);
+    const auto* field = FindNamed((*s)["fields"], "name", f->field);
     ASSERT_NE(field, nullptr) << f->structure << "." << f->field;
-    EXPECT_EQ(field->offset, f->offset) << f->structure << "." << f->field;
-    const uint32_t size =
-        field->type == FieldType::kArray ? field->element_size : field->fixed_size;
+    EXPECT_EQ((*field)["offset"], f->offset) << f->structure << "." << f->field;
+    const auto& size = (*field)["type"] == "array" ? (*field)["element_size"] : (*field)["size"];
     EXPECT_EQ(size, f->size) << f->structure << "." << f->field;
   }
 }
@@ -350,12 +378,17 @@ void ExpectFields(const FieldFact* begin, const FieldFact* end) {
 TEST(SpecFacts, StructureOffsetsAndSizes) { ExpectFields(std::begin(kFields), std::end(kFields)); }
 
 TEST(SpecFacts, PvalidateListLimit) {
-  // Facts §3.1.2: 510 entries when the list starts at CAA + 8.
-  const StructField* entry = Shipped().FindStructure("pvalidate_list")->Find("entry");
+  // Facts §3.1.2: the list must not cross a 4 KiB boundary, so at most
+  // (4096 - offset - 8) / 8 entries: 511 at page offset 0, 510 at CAA + 8.
+  const Structure* list = Shipped().FindStructure("pvalidate_list");
+  ASSERT_NE(list, nullptr);
+  EXPECT_TRUE(list->within_page);
+  const StructField* entry = list->Find("entry");
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(entry->count_field, "entries");
   ASSERT_TRUE(entry->max_count.has_value());
-  EXPECT_EQ(*entry->max_count, 510u);
+  EXPECT_EQ(*entry->max_count, 511u);
+  EXPECT_EQ(list->size + *entry->max_count * entry->element_size, 4096u);
 }
 
 struct BitsFact {
@@ -409,15 +442,15 @@ const BitsFact kBits[] = {
 
 TEST(SpecFacts, BitPositions) {
   for (const auto& f : kBits) {
-    const Bitfield* b = Shipped().FindBitfield(f.bitfield);
+    const auto* b = FindNamed(Dump()["bitfields"], "name", f.bitfield);
     ASSERT_NE(b, nullptr) << f.bitfield;
-    const BitRange* r = b->Find(f.field);
+    const auto* r = FindNamed((*b)["fields"], "name", f.field);
     ASSERT_NE(r, nullptr) << f.bitfield << "." << f.field;
-    EXPECT_EQ(r->msb, f.msb) << f.bitfield << "." << f.field;
-    EXPECT_EQ(r->lsb, f.lsb) << f.bitfield << "." << f.field;
+    EXPECT_EQ((*r)["msb"], f.msb) << f.bitfield << "." << f.field;
+    EXPECT_EQ((*r)["lsb"], f.lsb) << f.bitfield << "." << f.field;
   }
   // PVALIDATE entry bits 11:4 must be zero (facts §3.1.2).
-  EXPECT_EQ(Shipped().FindBitfield("pvalidate_entry")->mbz_mask(), 0xFF0ull);
+  EXPECT_EQ((*FindNamed(Dump()["bitfields"], "name", "pvalidate_entry"))["mbz_mask"], "0xff0");
 }
 
 TEST(SpecFacts, GuidsAndTheirWireBytes) {

@@ -631,6 +631,14 @@ std::string ChecksText(const Ctx& c, const Rule& r) {
   return Join(parts, ", ");
 }
 
+std::string EnforcesText(const Ctx& c, const Rule& r) {
+  std::vector<std::string> parts;
+  for (const auto& e : r.enforces) {
+    parts.push_back(Code(ConstraintName(e.constraint)) + " of " + TargetLink(c, e.target));
+  }
+  return Join(parts, ", ");
+}
+
 std::string RuleItem(const Ctx& c, const Rule& r) {
   const std::string tags =
       Join({RuleKindName(r.kind), StatusName(r.status), SinceNote(r.since)}, ", ");
@@ -641,6 +649,7 @@ std::string RuleItem(const Ctx& c, const Rule& r) {
   out += Item(r.allowed_results.empty() ? "Result" : "Results", ResultsText(c, r), 2);
   out += Item("Outputs", OutputsText(c, r), 2);
   out += Item("Checks", ChecksText(c, r), 2);
+  out += Item("Enforces", EnforcesText(c, r), 2);
   out += Item("Source", SourcesText(c, &r.source, r.see), 2);
   if (!r.divergences.empty()) out += "  - **Divergences**:\n" + DivergenceList(c, r.divergences, 4);
   return out;

@@ -64,6 +64,13 @@ Json RuleJson(const Rule& r, const Spec& spec) {
     j["outputs"] = outs;
   }
   if (!r.checks.empty()) j["checks"] = r.checks;
+  if (!r.enforces.empty()) {
+    Json enforces = Json::array();
+    for (const auto& e : r.enforces) {
+      enforces.push_back({{"target", e.target}, {"constraint", ConstraintName(e.constraint)}});
+    }
+    j["enforces"] = enforces;
+  }
   j["status"] = StatusName(r.status);
   j["since"] = r.since;
   PutCitations(j, r.source, r.see);

@@ -54,6 +54,7 @@ class Linter {
     CheckCallingConvention();
     CheckProtocols();
     CheckRules();
+    CheckEnforcementCompleteness();
   }
 
  private:
@@ -806,6 +807,320 @@ class Linter {
       if (!CheckTarget(out.target, r)) {
         d_.Error(r.loc, "rule " + r.id + " output target '" + out.target +
                             "' is not a register, structure.field or bitfield.field");
+      }
+    }
+    std::set<std::string> enforced;
+    for (const auto& e : r.enforces) {
+      std::string why;
+      if (ResolveEnforcement(r, e, &why).empty()) {
+        d_.Error(e.loc, "rule " + r.id + " enforces " + ConstraintName(e.constraint) + " of '" +
+                            e.target + "', " + why);
+      } else if (!enforced.insert(EnforcementText(e)).second) {
+        d_.Error(e.loc, "rule " + r.id + " lists '" + EnforcementText(e) + "' twice");
+      }
+    }
+  }
+
+  static std::string EnforcementText(const Enforcement& e) {
+    return std::string(ConstraintName(e.constraint)) + " of " + e.target;
+  }
+
+  static std::string Key(Constraint c, const std::string& target) {
+    return std::string(ConstraintName(c)) + " of " + target;
+  }
+
+  const Call* OwningCall(const Rule& r) const {
+    if (r.call.empty()) return nullptr;
+    const Protocol* p = spec_.FindProtocol(r.protocol);
+    return p ? p->FindCallByKey(r.call) : nullptr;
+  }
+
+  // Every input register use of a call, over all its forms.
+  static std::vector<const RegisterUse*> InputUses(const Call& c, Register reg) {
+    std::vector<const RegisterUse*> uses;
+    auto add = [&](const Registers& regs) {
+      for (const auto& u : regs.in) {
+        if (u.reg == reg) uses.push_back(&u);
+      }
+    };
+    if (c.registers) add(*c.registers);
+    for (const auto& f : c.forms) add(f.registers);
+    return uses;
+  }
+
+  bool PointsToWithinPage(const std::string& points_to) const {
+    const Structure* s = spec_.FindStructure(points_to);
+    return s && s->within_page;
+  }
+
+  // The completeness key ("<constraint> of <target>") an enforcement stands for, or "" with
+  // `why` set when its target does not resolve or the constraint does not apply to it. A
+  // within_page enforcement of a gpa register or field stands for the structure it points to.
+  std::string ResolveEnforcement(const Rule& r, const Enforcement& e, std::string* why) const {
+    const Constraint k = e.constraint;
+    const std::string& t = e.target;
+    auto fail = [&](const std::string& reason) {
+      *why = reason;
+      return std::string();
+    };
+    if (t == "rcx" || t == "rdx" || t == "r8" || t == "r9") {
+      const Call* c = OwningCall(r);
+      if (!c) return fail("but only a call's rules may name its registers");
+      const Register reg = t == "rcx"   ? Register::kRcx
+                           : t == "rdx" ? Register::kRdx
+                           : t == "r8"  ? Register::kR8
+                                        : Register::kR9;
+      const auto uses = InputUses(*c, reg);
+      if (uses.empty()) return fail("which is not an input register of call " + c->name);
+      auto any = [&](auto pred) { return std::any_of(uses.begin(), uses.end(), pred); };
+      switch (k) {
+        case Constraint::kAlign:
+          if (!any([](const RegisterUse* u) { return u->align.has_value(); })) {
+            return fail("which states no align");
+          }
+          return Key(k, t);
+        case Constraint::kEnum:
+          if (!any([](const RegisterUse* u) { return !u->enum_name.empty(); })) {
+            return fail("which has no enum");
+          }
+          return Key(k, t);
+        case Constraint::kWithinPage: {
+          for (const RegisterUse* u : uses) {
+            if (u->type == FieldType::kGpa && PointsToWithinPage(u->points_to)) {
+              return Key(k, u->points_to);
+            }
+          }
+          return fail("which is not a gpa pointing to a within_page structure");
+        }
+        case Constraint::kNonzero:
+        case Constraint::kNoOverflow:
+          return Key(k, t);
+        case Constraint::kMbz:
+          return fail(
+              "but a register is not an mbz field; name its bitfield's fields "
+              "(bitfield.field or bitfield.*)");
+        case Constraint::kMinCount:
+        case Constraint::kMaxCount:
+          return fail("but a register is not an array");
+      }
+      return fail("which does not apply");
+    }
+    const auto dot = t.find('.');
+    if (dot == std::string::npos) {
+      const Structure* s = spec_.FindStructure(t);
+      if (!s) {
+        return fail(
+            "which is not an input register, a structure, structure.field, "
+            "bitfield.field or bitfield.*");
+      }
+      if (k != Constraint::kWithinPage) {
+        return fail("but a whole structure can only be enforced within_page");
+      }
+      if (!s->within_page) return fail("which is not a within_page structure");
+      return Key(k, t);
+    }
+    const std::string owner = t.substr(0, dot), name = t.substr(dot + 1);
+    if (const Structure* s = spec_.FindStructure(owner)) {
+      const StructField* f = s->Find(name);
+      if (!f) return fail("but structure " + owner + " has no field '" + name + "'");
+      const bool scalar = IsIntegerType(f->type) || f->type == FieldType::kGpa;
+      switch (k) {
+        case Constraint::kAlign:
+          if (!f->align) return fail("which states no align");
+          return Key(k, t);
+        case Constraint::kMbz:
+          if (!f->mbz) return fail("which is not an mbz field");
+          return Key(k, t);
+        case Constraint::kEnum:
+          if (f->enum_name.empty()) return fail("which has no enum");
+          return Key(k, t);
+        case Constraint::kMinCount:
+          if (f->type != FieldType::kArray || !f->min_count) {
+            return fail("which is not an array with a min_count");
+          }
+          return Key(k, t);
+        case Constraint::kMaxCount:
+          if (f->type != FieldType::kArray || !f->max_count) {
+            return fail("which is not an array with a max_count");
+          }
+          return Key(k, t);
+        case Constraint::kWithinPage:
+          if (f->type != FieldType::kGpa || !PointsToWithinPage(f->points_to)) {
+            return fail("which is not a gpa pointing to a within_page structure");
+          }
+          return Key(k, f->points_to);
+        case Constraint::kNonzero:
+        case Constraint::kNoOverflow:
+          if (!scalar) return fail("which is not an integer or gpa field");
+          return Key(k, t);
+      }
+      return fail("which does not apply");
+    }
+    if (const Bitfield* b = spec_.FindBitfield(owner)) {
+      if (name == "*") {
+        if (k != Constraint::kMbz) return fail("but bitfield.* takes only mbz");
+        if (UncoveredBits(*b) == 0) return fail("but every bit of " + owner + " has a field");
+        return Key(k, t);
+      }
+      const BitRange* f = b->Find(name);
+      if (!f) return fail("but bitfield " + owner + " has no field '" + name + "'");
+      switch (k) {
+        case Constraint::kMbz:
+          if (!f->mbz) return fail("which is not an mbz field");
+          return Key(k, t);
+        case Constraint::kEnum:
+          if (f->enum_name.empty()) return fail("which has no enum");
+          return Key(k, t);
+        case Constraint::kNonzero:
+        case Constraint::kNoOverflow:
+          return Key(k, t);
+        case Constraint::kAlign:
+          return fail("which states no align");
+        case Constraint::kMinCount:
+        case Constraint::kMaxCount:
+          return fail("but a bit field is not an array");
+        case Constraint::kWithinPage:
+          return fail("which is not a gpa pointing to a within_page structure");
+      }
+      return fail("which does not apply");
+    }
+    return fail(
+        "which is not an input register, a structure, structure.field, bitfield.field "
+        "or bitfield.*");
+  }
+
+  static uint64_t UncoveredBits(const Bitfield& b) {
+    uint64_t covered = 0;
+    for (const auto& f : b.fields) {
+      if (f.msb < b.width) covered |= f.mask();
+    }
+    const uint64_t all = b.width >= 64 ? ~0ull : (1ull << b.width) - 1;
+    return all & ~covered;
+  }
+
+  // True when every value of a `bits`-wide field is a value of the enum, so no decoder
+  // check can fail and no rule needs to state one.
+  bool EnumCoversWidth(const std::string& enum_name, unsigned bits) const {
+    const Enum* e = spec_.FindEnum(enum_name);
+    if (!e || bits >= 16) return false;
+    std::set<uint64_t> values;
+    for (const auto& v : e->values) values.insert(v.value);
+    return values.size() == (std::size_t{1} << bits);
+  }
+
+  // The decode constraints a call's inputs carry, as (constraint, target) in a stable order.
+  using Required = std::vector<std::pair<Constraint, std::string>>;
+
+  void AddRequired(Required& req, Constraint k, const std::string& target) const {
+    const auto item = std::make_pair(k, target);
+    if (std::find(req.begin(), req.end(), item) == req.end()) req.push_back(item);
+  }
+
+  void CollectBitfield(Required& req, const std::string& layout) const {
+    const Bitfield* b = spec_.FindBitfield(layout);
+    if (!b) return;
+    for (const auto& f : b->fields) {
+      if (f.mbz) AddRequired(req, Constraint::kMbz, b->name + "." + f.name);
+      if (!f.enum_name.empty() && !EnumCoversWidth(f.enum_name, f.width())) {
+        AddRequired(req, Constraint::kEnum, b->name + "." + f.name);
+      }
+    }
+    if (UncoveredBits(*b) != 0) AddRequired(req, Constraint::kMbz, b->name + ".*");
+  }
+
+  void CollectStructure(Required& req, const std::string& name, int depth) const {
+    const Structure* s = spec_.FindStructure(name);
+    if (!s || depth > 16) return;
+    if (s->within_page && depth == 0) AddRequired(req, Constraint::kWithinPage, s->name);
+    for (const auto& f : s->fields) {
+      const std::string target = s->name + "." + f.name;
+      if (f.mbz) AddRequired(req, Constraint::kMbz, target);
+      if (!f.enum_name.empty() && !EnumCoversWidth(f.enum_name, IntegerBits(f.type))) {
+        AddRequired(req, Constraint::kEnum, target);
+      }
+      if (f.type == FieldType::kGpa && f.align) AddRequired(req, Constraint::kAlign, target);
+      if (f.type == FieldType::kBitfield) CollectBitfield(req, f.layout);
+      if (f.type == FieldType::kStruct) CollectStructure(req, f.struct_name, depth + 1);
+      if (f.type == FieldType::kArray) {
+        if (f.min_count && *f.min_count > 0) AddRequired(req, Constraint::kMinCount, target);
+        if (f.max_count) AddRequired(req, Constraint::kMaxCount, target);
+        if (f.element && f.element->type == FieldType::kBitfield) {
+          CollectBitfield(req, f.element->layout);
+        }
+        if (f.element && f.element->type == FieldType::kStruct) {
+          CollectStructure(req, f.element->struct_name, depth + 1);
+        }
+      }
+    }
+  }
+
+  Required CollectCall(const Call& c) const {
+    Required req;
+    auto add = [&](const Registers& regs) {
+      for (const auto& u : regs.in) {
+        const std::string reg = RegisterName(u.reg);
+        if (u.align) AddRequired(req, Constraint::kAlign, reg);
+        if (u.type == FieldType::kBitfield) CollectBitfield(req, u.layout);
+        if (!u.enum_name.empty() &&
+            !EnumCoversWidth(u.enum_name,
+                             u.type == FieldType::kBitfield ? 64 : IntegerBits(u.type))) {
+          AddRequired(req, Constraint::kEnum, reg);
+        }
+        if (!u.points_to.empty()) CollectStructure(req, u.points_to, 0);
+      }
+    };
+    if (c.registers) add(*c.registers);
+    for (const auto& f : c.forms) add(f.registers);
+    return req;
+  }
+
+  // Every decode constraint of a call's inputs is enforced by exactly one rule: the call's
+  // own rules are searched first, then the protocol-wide rules, then the general rules; the
+  // first level that enforces it must do so once.
+  void CheckEnforcementCompleteness() {
+    auto index = [&](const std::vector<Rule>& rules) {
+      std::map<std::string, std::vector<std::string>> by_key;
+      for (const auto& r : rules) {
+        for (const auto& e : r.enforces) {
+          std::string why;
+          const std::string key = ResolveEnforcement(r, e, &why);
+          if (key.empty()) continue;
+          auto& ids = by_key[key];
+          if (std::find(ids.begin(), ids.end(), r.id) == ids.end()) ids.push_back(r.id);
+        }
+      }
+      return by_key;
+    };
+    const auto general = index(spec_.rules);
+    for (const auto& p : spec_.protocols) {
+      const auto protocol_wide = index(p.rules);
+      for (const auto& c : p.calls) {
+        const auto own = index(c.rules);
+        auto report = [&](const std::string& message) {
+          if (c.status == Status::kPublished) {
+            d_.Error(c.loc, message);
+          } else {
+            d_.Warning(c.loc, message + " (the call is " + StatusName(c.status) + ")");
+          }
+        };
+        for (const auto& [k, target] : CollectCall(c)) {
+          const std::string key = Key(k, target);
+          const std::vector<std::string>* ids = nullptr;
+          for (const auto* level : {&own, &protocol_wide, &general}) {
+            auto it = level->find(key);
+            if (it != level->end()) {
+              ids = &it->second;
+              break;
+            }
+          }
+          if (!ids) {
+            report("call " + c.name + ": no rule enforces " + key);
+          } else if (ids->size() > 1) {
+            std::string list;
+            for (const auto& id : *ids) list += (list.empty() ? "" : ", ") + id;
+            report("call " + c.name + ": more than one rule enforces " + key + " (" + list + ")");
+          }
+        }
       }
     }
   }

@@ -39,6 +39,9 @@ std::optional<Register> RegisterFromName(const std::string& s) {
 
 const std::vector<std::string> kRegisterNames = {"rcx", "rdx", "r8", "r9"};
 
+const std::vector<std::string> kConstraintNames = {
+    "align", "mbz", "enum", "min_count", "max_count", "within_page", "nonzero", "no_overflow"};
+
 std::optional<FieldType> FieldTypeFromName(const std::string& s) {
   static const std::pair<const char*, FieldType> kTypes[] = {
       {"u8", FieldType::kU8},         {"u16", FieldType::kU16},
@@ -559,6 +562,18 @@ class FileParser {
       rule.outputs.push_back(out);
     });
     rule.checks = m.StringList("checks", false);
+    m.List("enforces", false, [&](const YAML::Node& en, std::size_t) {
+      MapView em(r_, en, "enforcement of rule " + rule.id);
+      if (!em.ok()) return;
+      Enforcement e;
+      e.loc = em.loc();
+      e.target = Str(em, "target", true);
+      auto constraint = em.OneOf("constraint", true, kConstraintNames);
+      em.Finish();
+      if (e.target.empty() || !constraint) return;
+      e.constraint = *ConstraintFromName(*constraint);
+      rule.enforces.push_back(e);
+    });
     rule.status = ParseStatus(m, status);
     rule.since = ParseSince(m, since);
     ParseCitations(m, rule.source, rule.see);

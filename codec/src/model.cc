@@ -94,6 +94,29 @@ const char* RuleKindName(RuleKind k) {
 }
 
 namespace {
+constexpr std::pair<Constraint, const char*> kConstraintNames[] = {
+    {Constraint::kAlign, "align"},        {Constraint::kMbz, "mbz"},
+    {Constraint::kEnum, "enum"},          {Constraint::kMinCount, "min_count"},
+    {Constraint::kMaxCount, "max_count"}, {Constraint::kWithinPage, "within_page"},
+    {Constraint::kNonzero, "nonzero"},    {Constraint::kNoOverflow, "no_overflow"},
+};
+}  // namespace
+
+const char* ConstraintName(Constraint c) {
+  for (const auto& [value, name] : kConstraintNames) {
+    if (value == c) return name;
+  }
+  return "?";
+}
+
+std::optional<Constraint> ConstraintFromName(const std::string& name) {
+  for (const auto& [value, n] : kConstraintNames) {
+    if (name == n) return value;
+  }
+  return std::nullopt;
+}
+
+namespace {
 template <typename T, typename Pred>
 const T* FindIn(const std::vector<T>& items, Pred pred) {
   auto it = std::find_if(items.begin(), items.end(), pred);

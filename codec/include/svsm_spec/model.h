@@ -239,6 +239,28 @@ struct Divergence {
 enum class RuleKind { kError, kEffect, kFreedom };
 const char* RuleKindName(RuleKind k);
 
+// A decode-time condition a rule enforces (`enforces:`); see docs/spec-format.md.
+enum class Constraint {
+  kAlign,       // the target's stated align
+  kMbz,         // an mbz field (or bitfield.* for the bits no field covers)
+  kEnum,        // the value is one of the target's enum values
+  kMinCount,    // an array's min_count
+  kMaxCount,    // an array's max_count
+  kWithinPage,  // a within_page structure (or a gpa pointing to one) does not cross a page
+  kNonzero,     // the value is not 0
+  kNoOverflow,  // address + size does not wrap
+};
+const char* ConstraintName(Constraint c);
+std::optional<Constraint> ConstraintFromName(const std::string& name);
+
+// One `enforces` entry: target is rcx|rdx|r8|r9 (an input register of the owning call),
+// structure, structure.field, bitfield.field or bitfield.* (the bits no field covers).
+struct Enforcement {
+  std::string target;
+  Constraint constraint = Constraint::kAlign;
+  SourceLoc loc;
+};
+
 struct Rule {
   std::string id;
   RuleKind kind = RuleKind::kError;
@@ -247,6 +269,7 @@ struct Rule {
   std::vector<std::string> allowed_results;
   std::vector<RuleOutput> outputs;
   std::vector<std::string> checks;
+  std::vector<Enforcement> enforces;
   Status status = Status::kPublished;
   uint32_t since = 1;
   SourceRef source;
