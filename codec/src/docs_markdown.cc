@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "text_util.h"
+
 namespace svsm_spec {
 namespace {
 
@@ -41,25 +43,7 @@ std::string Or(const std::string& s, const std::string& fallback) {
   return s.empty() ? fallback : s;
 }
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-// One line: every run of whitespace becomes one space, no leading or trailing space.
-std::string Collapse(const std::string& s) {
-  std::string out;
-  bool pending_space = false;
-  for (char c : s) {
-    if (IsSpace(c)) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out += ' ';
-    pending_space = false;
-    out += c;
-  }
-  return out;
-}
+std::string Collapse(const std::string& s) { return internal::CollapseWhitespace(s); }
 
 bool IsAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -397,18 +381,8 @@ std::string WithBlank(const std::string& block) {
 
 std::optional<uint64_t> TypeSize(const Spec& spec, FieldType type, const std::string& layout,
                                  const std::string& struct_name) {
+  if (const uint32_t scalar = ScalarSize(type)) return scalar;
   switch (type) {
-    case FieldType::kU8:
-      return 1;
-    case FieldType::kU16:
-      return 2;
-    case FieldType::kU32:
-      return 4;
-    case FieldType::kU64:
-    case FieldType::kGpa:
-      return 8;
-    case FieldType::kGuid:
-      return 16;
     case FieldType::kBitfield: {
       const Bitfield* b = spec.FindBitfield(layout);
       if (b) return b->width / 8;
@@ -419,11 +393,9 @@ std::optional<uint64_t> TypeSize(const Spec& spec, FieldType type, const std::st
       if (s && !s->variable) return s->size;
       return std::nullopt;
     }
-    case FieldType::kBytes:
-    case FieldType::kArray:
+    default:  // scalars handled above; bytes and arrays are sized by their field
       return std::nullopt;
   }
-  return std::nullopt;
 }
 
 std::string FieldSize(const Spec& spec, const StructField& f) {

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "svsm_spec/generators.h"
+#include "text_util.h"
 
 namespace svsm_spec {
 namespace {
@@ -160,21 +161,10 @@ unsigned BitfieldBytes(const Bitfield& b) {
   return 8;
 }
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 // Text that is safe inside a C block comment: one line, no comment delimiters, no trigraphs.
 std::string CommentSafe(const std::string& s) {
   std::string out;
-  bool pending_space = false;
-  for (char c : s) {
-    if (IsSpace(c)) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out += ' ';
-    pending_space = false;
+  for (char c : internal::CollapseWhitespace(s)) {
     if (!out.empty() && ((out.back() == '*' && c == '/') || (out.back() == '/' && c == '*') ||
                          (out.back() == '?' && c == '?'))) {
       out += ' ';
@@ -766,18 +756,8 @@ class CHeaderGenerator {
   // Byte size of one element of an array field.
   uint32_t ElementSize(const StructField& f) const {
     if (!f.element) return f.element_size;
+    if (const uint32_t scalar = ScalarSize(f.element->type)) return scalar;
     switch (f.element->type) {
-      case FieldType::kU8:
-        return 1;
-      case FieldType::kU16:
-        return 2;
-      case FieldType::kU32:
-        return 4;
-      case FieldType::kU64:
-      case FieldType::kGpa:
-        return 8;
-      case FieldType::kGuid:
-        return 16;
       case FieldType::kBitfield:
         if (const Bitfield* b = spec_.FindBitfield(f.element->layout)) return BitfieldBytes(*b);
         return f.element_size;

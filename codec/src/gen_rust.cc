@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "svsm_spec/generators.h"
+#include "text_util.h"
 
 namespace svsm_spec {
 namespace {
@@ -83,24 +84,7 @@ std::string Offset(uint64_t value) {
   return buf;
 }
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::string Collapse(const std::string& s) {
-  std::string out;
-  bool pending = false;
-  for (char c : s) {
-    if (IsSpace(c)) {
-      pending = !out.empty();
-      continue;
-    }
-    if (pending) out += ' ';
-    pending = false;
-    out += c;
-  }
-  return out;
-}
+std::string Collapse(const std::string& s) { return internal::CollapseWhitespace(s); }
 
 // Paragraphs of a prose text: blank lines separate them; other whitespace collapses.
 std::vector<std::string> Paragraphs(const std::string& s) {

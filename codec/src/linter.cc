@@ -282,18 +282,8 @@ class Linter {
   // Size in bytes of a non-array type; 0 with an error when it cannot be known.
   uint32_t TypeSize(FieldType type, const std::string& layout, const std::string& struct_name,
                     const SourceLoc& loc, const std::string& what, int depth) {
+    if (const uint32_t scalar = ScalarSize(type)) return scalar;
     switch (type) {
-      case FieldType::kU8:
-        return 1;
-      case FieldType::kU16:
-        return 2;
-      case FieldType::kU32:
-        return 4;
-      case FieldType::kU64:
-      case FieldType::kGpa:
-        return 8;
-      case FieldType::kGuid:
-        return 16;
       case FieldType::kBitfield: {
         const Bitfield* bf = spec_.FindBitfield(layout);
         if (layout.empty()) {
@@ -324,8 +314,7 @@ class Linter {
         }
         return s->size;
       }
-      case FieldType::kBytes:
-      case FieldType::kArray:
+      default:  // scalars handled above; bytes and arrays are sized by their field
         break;
     }
     return 0;

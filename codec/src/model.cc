@@ -67,6 +67,24 @@ const char* FieldTypeName(FieldType t) {
   return "?";
 }
 
+uint32_t ScalarSize(FieldType t) {
+  switch (t) {
+    case FieldType::kU8:
+      return 1;
+    case FieldType::kU16:
+      return 2;
+    case FieldType::kU32:
+      return 4;
+    case FieldType::kU64:
+    case FieldType::kGpa:
+      return 8;
+    case FieldType::kGuid:
+      return 16;
+    default:
+      return 0;
+  }
+}
+
 const char* RegisterName(Register r) {
   switch (r) {
     case Register::kRcx:

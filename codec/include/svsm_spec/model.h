@@ -140,6 +140,9 @@ struct Bitfield {
 
 enum class FieldType { kU8, kU16, kU32, kU64, kGpa, kBytes, kGuid, kBitfield, kStruct, kArray };
 const char* FieldTypeName(FieldType t);
+// Byte size of a type whose size the type alone fixes (u8..u64, gpa, guid); 0 for the
+// others (bytes, bitfield, struct, array), whose size depends on the field.
+uint32_t ScalarSize(FieldType t);
 
 struct ArrayElement {
   FieldType type = FieldType::kU64;
