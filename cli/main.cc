@@ -5,7 +5,6 @@
 //   1  the spec has errors, or `docs --check` found the committed docs stale
 //   2  usage or I/O error (bad option, unreadable or unwritable path)
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -63,9 +62,9 @@ int RunCheck(const SpecOptions& opts) {
     std::size_t calls = 0;
     for (const auto& p : spec->protocols) calls += p.calls.size();
     std::cout << "spec OK: " << spec->files.size() << " files, " << spec->protocols.size()
-              << " protocols, " << calls << " calls, " << spec->structures.size()
-              << " structures, " << spec->result_codes.size() << " result codes, "
-              << spec->AllRules().size() << " rules\n";
+              << " protocols, " << calls << " calls, " << spec->structures.size() << " structures, "
+              << spec->result_codes.size() << " result codes, " << spec->AllRules().size()
+              << " rules\n";
   }
   return kExitOk;
 }
@@ -209,8 +208,8 @@ int main(int argc, char** argv) {
   SpecOptions dump_opts;
   bool dump_json = false;
   std::string dump_out;
-  CLI::App* dump = app.add_subcommand(
-      "dump", "Print the resolved model (shape: docs/dump-format.md)");
+  CLI::App* dump =
+      app.add_subcommand("dump", "Print the resolved model (shape: docs/dump-format.md)");
   AddSpecOptions(dump, dump_opts);
   dump->add_flag("--json", dump_json, "Emit JSON")->required();
   dump->add_option("-o,--out", dump_out, "Write to this file instead of standard output");

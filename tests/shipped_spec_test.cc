@@ -44,8 +44,8 @@ TEST(ShippedSpec, CoversEveryProtocolTheIssueNames) {
   ASSERT_NE(Shipped().spec, nullptr);
   std::set<std::string> keys;
   for (const auto& p : Shipped().spec->protocols) keys.insert(p.key);
-  EXPECT_EQ(keys, (std::set<std::string>{"core", "attest", "vtpm", "apic", "uefimm", "reboot",
-                                         "ocp"}));
+  EXPECT_EQ(keys,
+            (std::set<std::string>{"core", "attest", "vtpm", "apic", "uefimm", "reboot", "ocp"}));
 }
 
 TEST(ShippedSpec, EveryRuleHasSourceAndKnownCodes) {
@@ -68,9 +68,8 @@ TEST(ShippedSpec, EveryCallHasRulesAndEveryErrorCallHasACheckOrderStatement) {
   for (const auto& p : Shipped().spec->protocols) {
     for (const auto& c : p.calls) {
       EXPECT_FALSE(c.rules.empty()) << c.name;
-      const bool has_error_rule =
-          std::any_of(c.rules.begin(), c.rules.end(),
-                      [](const Rule& r) { return r.kind == RuleKind::kError; });
+      const bool has_error_rule = std::any_of(
+          c.rules.begin(), c.rules.end(), [](const Rule& r) { return r.kind == RuleKind::kError; });
       if (has_error_rule) {
         EXPECT_TRUE(c.check_order.has_value()) << c.name;
       }

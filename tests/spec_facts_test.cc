@@ -57,9 +57,9 @@ struct ProtocolFact {
 
 // Facts §3.0 and §3.1.7 (current version ranges).
 const ProtocolFact kProtocols[] = {
-    {"core", 0, 1, 1, Status::kPublished},  {"attest", 1, 1, 1, Status::kPublished},
-    {"vtpm", 2, 1, 1, Status::kPublished},  {"apic", 3, 1, 1, Status::kDraft},
-    {"uefimm", 4, 1, 1, Status::kDraft},    {"reboot", 5, 1, 1, Status::kDraft},
+    {"core", 0, 1, 1, Status::kPublished}, {"attest", 1, 1, 1, Status::kPublished},
+    {"vtpm", 2, 1, 1, Status::kPublished}, {"apic", 3, 1, 1, Status::kDraft},
+    {"uefimm", 4, 1, 1, Status::kDraft},   {"reboot", 5, 1, 1, Status::kDraft},
     {"ocp", 5, 1, 1, Status::kProposed},
 };
 
@@ -176,9 +176,9 @@ TEST(SpecFacts, ResultCodeValues) {
     // Aliases are listed on their code; look a name up among names and aliases.
     const nlohmann::ordered_json* code = nullptr;
     for (const auto& c : Dump()["result_codes"]) {
-      const bool alias = c.contains("aliases") &&
-                         std::find(c["aliases"].begin(), c["aliases"].end(), f.name) !=
-                             c["aliases"].end();
+      const bool alias =
+          c.contains("aliases") &&
+          std::find(c["aliases"].begin(), c["aliases"].end(), f.name) != c["aliases"].end();
       if (c["name"] == f.name || alias) code = &c;
     }
     ASSERT_NE(code, nullptr) << f.name;
@@ -375,7 +375,9 @@ void ExpectFields(const FieldFact* begin, const FieldFact* end) {
   }
 }
 
-TEST(SpecFacts, StructureOffsetsAndSizes) { ExpectFields(std::begin(kFields), std::end(kFields)); }
+TEST(SpecFacts, StructureOffsetsAndSizes) {
+  ExpectFields(std::begin(kFields), std::end(kFields));
+}
 
 TEST(SpecFacts, PvalidateListLimit) {
   // Facts §3.1.2: the list must not cross a 4 KiB boundary, so at most

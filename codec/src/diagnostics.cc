@@ -25,7 +25,9 @@ std::size_t Diagnostics::error_count() const {
                        [](const Diagnostic& d) { return d.severity == Severity::kError; });
 }
 
-std::size_t Diagnostics::warning_count() const { return items_.size() - error_count(); }
+std::size_t Diagnostics::warning_count() const {
+  return items_.size() - error_count();
+}
 
 std::vector<Diagnostic> Diagnostics::Sorted() const {
   std::vector<Diagnostic> out = items_;

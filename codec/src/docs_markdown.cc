@@ -43,7 +43,9 @@ std::string Or(const std::string& s, const std::string& fallback) {
   return s.empty() ? fallback : s;
 }
 
-std::string Collapse(const std::string& s) { return internal::CollapseWhitespace(s); }
+std::string Collapse(const std::string& s) {
+  return internal::CollapseWhitespace(s);
+}
 
 bool IsAlpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

@@ -20,7 +20,9 @@ std::string Hex32(uint32_t v) {
   return buf;
 }
 
-Json Source(const SourceRef& s) { return {{"doc", s.doc}, {"ref", s.ref}}; }
+Json Source(const SourceRef& s) {
+  return {{"doc", s.doc}, {"ref", s.ref}};
+}
 
 void PutCitations(Json& j, const SourceRef& source, const std::vector<SourceRef>& see) {
   j["source"] = Source(source);
@@ -113,7 +115,9 @@ Json OpenQuestions(const std::vector<OpenQuestion>& qs) {
       if (a.source) aj["source"] = Source(*a.source);
       alts.push_back(aj);
     }
-    arr.push_back({{"id", q.id}, {"question", q.question}, {"alternatives", alts},
+    arr.push_back({{"id", q.id},
+                   {"question", q.question},
+                   {"alternatives", alts},
                    {"source", Source(q.source)}});
   }
   return arr;

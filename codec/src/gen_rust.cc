@@ -84,7 +84,9 @@ std::string Offset(uint64_t value) {
   return buf;
 }
 
-std::string Collapse(const std::string& s) { return internal::CollapseWhitespace(s); }
+std::string Collapse(const std::string& s) {
+  return internal::CollapseWhitespace(s);
+}
 
 // Paragraphs of a prose text: blank lines separate them; other whitespace collapses.
 std::vector<std::string> Paragraphs(const std::string& s) {

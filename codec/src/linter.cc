@@ -20,7 +20,9 @@ std::string At(const SourceLoc& loc) {
   return loc.file + ":" + std::to_string(loc.line);
 }
 
-bool IsPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+bool IsPowerOfTwo(uint64_t v) {
+  return v != 0 && (v & (v - 1)) == 0;
+}
 
 bool IsIntegerType(FieldType t) {
   return t == FieldType::kU8 || t == FieldType::kU16 || t == FieldType::kU32 ||
@@ -67,24 +69,33 @@ class Linter {
       if (k.empty()) continue;
       auto [it, inserted] = seen.emplace(k, item.loc);
       if (!inserted) {
-        d_.Error(item.loc, "duplicate " + what + " '" + k + "'; first defined at " + At(it->second));
+        d_.Error(item.loc,
+                 "duplicate " + what + " '" + k + "'; first defined at " + At(it->second));
       }
     }
   }
 
   void CheckUniqueNames() {
-    Unique(spec_.sources, [](const SourceDocument& s) { return s.id; }, "source id");
-    Unique(spec_.implementations, [](const Implementation& i) { return i.id; },
-           "implementation id");
-    Unique(spec_.enums, [](const Enum& e) { return e.name; }, "enum name");
-    Unique(spec_.bitfields, [](const Bitfield& b) { return b.name; }, "bitfield name");
-    Unique(spec_.structures, [](const Structure& s) { return s.name; }, "structure name");
-    Unique(spec_.protocols, [](const Protocol& p) { return p.key; }, "protocol key");
-    Unique(spec_.guids, [](const Guid& g) { return g.name; }, "guid name");
-    Unique(spec_.guids, [](const Guid& g) { return g.value; }, "guid value");
+    Unique(
+        spec_.sources, [](const SourceDocument& s) { return s.id; }, "source id");
+    Unique(
+        spec_.implementations, [](const Implementation& i) { return i.id; }, "implementation id");
+    Unique(
+        spec_.enums, [](const Enum& e) { return e.name; }, "enum name");
+    Unique(
+        spec_.bitfields, [](const Bitfield& b) { return b.name; }, "bitfield name");
+    Unique(
+        spec_.structures, [](const Structure& s) { return s.name; }, "structure name");
+    Unique(
+        spec_.protocols, [](const Protocol& p) { return p.key; }, "protocol key");
+    Unique(
+        spec_.guids, [](const Guid& g) { return g.name; }, "guid name");
+    Unique(
+        spec_.guids, [](const Guid& g) { return g.value; }, "guid value");
     for (const auto& g : spec_.guids) CheckSourceRefs(g.source, g.see);
-    Unique(spec_.result_ranges,
-           [](const ResultRange& r) { return r.protocol + "/" + r.name; }, "result range");
+    Unique(
+        spec_.result_ranges, [](const ResultRange& r) { return r.protocol + "/" + r.name; },
+        "result range");
     // Enum, bitfield and structure names share the type namespace of generated code. The
     // clash is reported at whichever definition comes later in load order.
     struct TypeDef {
@@ -149,8 +160,8 @@ class Linter {
     for (const auto& r : spec_.result_ranges) {
       CheckSourceRefs(r.source, r.see);
       if (r.first > r.last) {
-        d_.Error(r.loc, "result range '" + r.name + "' has first " + Hex(r.first) +
-                            " above last " + Hex(r.last));
+        d_.Error(r.loc, "result range '" + r.name + "' has first " + Hex(r.first) + " above last " +
+                            Hex(r.last));
       }
     }
     // General ranges partition the code space; they must not overlap.
@@ -177,8 +188,8 @@ class Linter {
       for (const auto& n : all_names) {
         auto [it, inserted] = names.emplace(n, c.loc);
         if (!inserted) {
-          d_.Error(c.loc, "duplicate result code name '" + n + "'; first defined at " +
-                              At(it->second));
+          d_.Error(c.loc,
+                   "duplicate result code name '" + n + "'; first defined at " + At(it->second));
         }
       }
       auto [it, inserted] = values.emplace(std::make_pair(c.protocol, c.value), &c);
@@ -217,13 +228,14 @@ class Linter {
     for (const auto& e : spec_.enums) {
       if (e.source) CheckSourceRef(*e.source);
       if (e.values.empty()) d_.Error(e.loc, "enum " + e.name + " lists no values");
-      Unique(e.values, [](const EnumValue& v) { return v.name; }, "value name in enum " + e.name);
+      Unique(
+          e.values, [](const EnumValue& v) { return v.name; }, "value name in enum " + e.name);
       std::map<uint64_t, const EnumValue*> seen;
       for (const auto& v : e.values) {
         auto [it, inserted] = seen.emplace(v.value, &v);
         if (!inserted) {
-          d_.Error(v.loc, "enum " + e.name + " value " + v.name + " reuses value " +
-                              Hex(v.value) + " of " + it->second->name);
+          d_.Error(v.loc, "enum " + e.name + " value " + v.name + " reuses value " + Hex(v.value) +
+                              " of " + it->second->name);
         }
       }
     }
@@ -251,7 +263,8 @@ class Linter {
       if (bf.source) CheckSourceRef(*bf.source);
       if (bf.fields.empty()) d_.Error(bf.loc, "bitfield " + bf.name + " lists no fields");
       for (const auto& s : bf.see) CheckSourceRef(s);
-      Unique(bf.fields, [](const BitRange& b) { return b.name; }, "field name in bitfield " + bf.name);
+      Unique(
+          bf.fields, [](const BitRange& b) { return b.name; }, "field name in bitfield " + bf.name);
       for (std::size_t i = 0; i < bf.fields.size(); ++i) {
         const BitRange& f = bf.fields[i];
         const std::string what = "bit field " + bf.name + "." + f.name;
@@ -263,16 +276,15 @@ class Linter {
         for (std::size_t j = 0; j < i; ++j) {
           const BitRange& g = bf.fields[j];
           if (f.lsb <= g.msb && g.lsb <= f.msb) {
-            d_.Error(f.loc, what + " (bits " + std::to_string(f.msb) + ":" +
-                                std::to_string(f.lsb) + ") overlaps field " + g.name +
-                                " (bits " + std::to_string(g.msb) + ":" + std::to_string(g.lsb) +
-                                ")");
+            d_.Error(f.loc, what + " (bits " + std::to_string(f.msb) + ":" + std::to_string(f.lsb) +
+                                ") overlaps field " + g.name + " (bits " + std::to_string(g.msb) +
+                                ":" + std::to_string(g.lsb) + ")");
           }
         }
         CheckEnumFits(f.enum_name, f.width(), f.loc, what);
         if (f.shift && f.shift != f.lsb) {
-          d_.Error(f.loc, what + " has shift " + std::to_string(f.shift) +
-                              " but starts at bit " + std::to_string(f.lsb) +
+          d_.Error(f.loc, what + " has shift " + std::to_string(f.shift) + " but starts at bit " +
+                              std::to_string(f.lsb) +
                               "; a shifted field holds the value's bits in place");
         }
       }
@@ -324,11 +336,12 @@ class Linter {
     for (auto& s : spec_.structures) {
       current_struct_ = s.name;
       CheckSourceRefs(s.source, s.see);
-      Unique(s.fields, [](const StructField& f) { return f.name; },
-             "field name in structure " + s.name);
+      Unique(
+          s.fields, [](const StructField& f) { return f.name; },
+          "field name in structure " + s.name);
       if (s.align && !IsPowerOfTwo(*s.align)) {
-        d_.Error(s.loc, "structure " + s.name + " alignment " + Hex(*s.align) +
-                            " is not a power of two");
+        d_.Error(s.loc,
+                 "structure " + s.name + " alignment " + Hex(*s.align) + " is not a power of two");
       }
       const StructField* variable_field = nullptr;
       for (auto& f : s.fields) {
@@ -394,8 +407,8 @@ class Linter {
         d_.Error(f.loc, what + " is an array without 'element'");
         return;
       }
-      f.element_size = TypeSize(f.element->type, f.element->layout, f.element->struct_name,
-                                f.loc, what + " element", 0);
+      f.element_size = TypeSize(f.element->type, f.element->layout, f.element->struct_name, f.loc,
+                                what + " element", 0);
       const bool fixed = f.count.has_value(), counted = !f.count_field.empty();
       if (fixed == counted) {
         d_.Error(f.loc, what + " needs exactly one of 'count' or 'count_field'");
@@ -403,8 +416,8 @@ class Linter {
       if (counted) check_length_field(f.count_field, "count_field");
       if (fixed) f.fixed_size = *f.count * f.element_size;
       if (f.min_count && f.max_count && *f.min_count > *f.max_count) {
-        d_.Error(f.loc, what + " min_count " + std::to_string(*f.min_count) + " exceeds max_count " +
-                            std::to_string(*f.max_count));
+        d_.Error(f.loc, what + " min_count " + std::to_string(*f.min_count) +
+                            " exceeds max_count " + std::to_string(*f.max_count));
       }
       if (f.size) d_.Error(f.loc, what + " is an array; give 'count', not 'size'");
       return;
@@ -426,8 +439,7 @@ class Linter {
     f.fixed_size = TypeSize(f.type, f.layout, f.struct_name, f.loc, what, 0);
     if (f.size && f.fixed_size && *f.size != f.fixed_size) {
       d_.Error(f.loc, what + " declares size " + std::to_string(*f.size) + " but type " +
-                          FieldTypeName(f.type) + " is " + std::to_string(f.fixed_size) +
-                          " bytes");
+                          FieldTypeName(f.type) + " is " + std::to_string(f.fixed_size) + " bytes");
     }
   }
 
@@ -459,8 +471,8 @@ class Linter {
       }
       const uint64_t end = uint64_t{f.offset} + f.fixed_size;
       if (end > s.size) {
-        d_.Error(f.loc, "field " + s.name + "." + f.name + " (offset " + Hex(f.offset) +
-                            ", size " + Hex(f.fixed_size) + ") ends at " + Hex(end) +
+        d_.Error(f.loc, "field " + s.name + "." + f.name + " (offset " + Hex(f.offset) + ", size " +
+                            Hex(f.fixed_size) + ") ends at " + Hex(end) +
                             ", past the end of the structure (size " + Hex(s.size) + ")");
         extents_known = false;
         continue;
@@ -522,8 +534,8 @@ class Linter {
     for (const auto* list : {&regs.in, &regs.out}) {
       std::map<Register, const RegisterUse*> seen;
       for (const auto& u : *list) {
-        const std::string what = "register " + std::string(RegisterName(u.reg)) + " (" + u.name +
-                                 ") of " + owner;
+        const std::string what =
+            "register " + std::string(RegisterName(u.reg)) + " (" + u.name + ") of " + owner;
         auto [it, inserted] = seen.emplace(u.reg, &u);
         if (!inserted) {
           d_.Error(u.loc, what + " is listed twice in the same direction");
@@ -569,14 +581,16 @@ class Linter {
                               ", so the clash is recorded, not resolved");
       }
     }
-    Unique(spec_.protocols, [](const Protocol& p) { return p.c_prefix; }, "protocol c_prefix");
+    Unique(
+        spec_.protocols, [](const Protocol& p) { return p.c_prefix; }, "protocol c_prefix");
     std::map<std::string, SourceLoc> call_names;
     for (const auto& p : spec_.protocols) {
       CheckSourceRefs(p.source, p.see);
       for (const auto& d : p.divergences) CheckDivergence(d, p.key);
       if (p.calls.empty()) d_.Error(p.loc, "protocol " + p.key + " defines no calls");
       std::map<uint32_t, const Call*> ids;
-      Unique(p.calls, [](const Call& c) { return c.key; }, "call key in protocol " + p.key);
+      Unique(
+          p.calls, [](const Call& c) { return c.key; }, "call key in protocol " + p.key);
       for (const auto& c : p.calls) {
         auto [it, inserted] = ids.emplace(c.id, &c);
         if (!inserted) {
@@ -585,7 +599,8 @@ class Linter {
         }
         auto [nit, ninserted] = call_names.emplace(c.name, c.loc);
         if (!ninserted) {
-          d_.Error(c.loc, "duplicate call name '" + c.name + "'; first defined at " + At(nit->second));
+          d_.Error(c.loc,
+                   "duplicate call name '" + c.name + "'; first defined at " + At(nit->second));
         }
         if (c.name.rfind(p.c_prefix + "_", 0) != 0) {
           d_.Error(c.loc, "call name " + c.name + " does not start with the protocol's c_prefix " +
@@ -636,11 +651,11 @@ class Linter {
     }
     const BitRange* field = bf->Find(f.selector.field);
     if (!field) {
-      d_.Error(f.selector.loc, what + " names field '" + f.selector.field +
-                                   "', which bitfield " + bf->name + " does not have");
+      d_.Error(f.selector.loc, what + " names field '" + f.selector.field + "', which bitfield " +
+                                   bf->name + " does not have");
     } else if (field->width() < 64 && (f.selector.value >> field->width())) {
-      d_.Error(f.selector.loc, what + " value " + Hex(f.selector.value) + " does not fit field " +
-                                   field->name);
+      d_.Error(f.selector.loc,
+               what + " value " + Hex(f.selector.value) + " does not fit field " + field->name);
     }
   }
 
@@ -651,8 +666,8 @@ class Linter {
         if (!r) {
           d_.Error(co.loc, what + " of call " + c.name + " names unknown rule '" + id + "'");
         } else if (!r->protocol.empty() && r->protocol != p.key) {
-          d_.Error(co.loc, what + " of call " + c.name + " names rule '" + id +
-                               "' of another protocol");
+          d_.Error(co.loc,
+                   what + " of call " + c.name + " names rule '" + id + "' of another protocol");
         }
       }
     };
@@ -686,8 +701,7 @@ class Linter {
   }
 
   bool CheckTarget(const std::string& target, const Rule& rule) {
-    if (target == "rax" || target == "rcx" || target == "rdx" || target == "r8" ||
-        target == "r9") {
+    if (target == "rax" || target == "rcx" || target == "rdx" || target == "r8" || target == "r9") {
       return true;
     }
     const auto dot = target.find('.');
@@ -752,7 +766,8 @@ class Linter {
     switch (r.kind) {
       case RuleKind::kError:
         if (has_result == has_allowed) {
-          d_.Error(r.loc, "error rule " + r.id + " needs exactly one of 'result' or 'allowed_results'");
+          d_.Error(r.loc,
+                   "error rule " + r.id + " needs exactly one of 'result' or 'allowed_results'");
         }
         break;
       case RuleKind::kEffect:
@@ -1121,6 +1136,8 @@ class Linter {
 
 }  // namespace
 
-void LintSpec(Spec& spec, Diagnostics& diagnostics) { Linter(spec, diagnostics).Run(); }
+void LintSpec(Spec& spec, Diagnostics& diagnostics) {
+  Linter(spec, diagnostics).Run();
+}
 
 }  // namespace svsm_spec

@@ -228,9 +228,8 @@ class FileParser {
 
   // The element lists a file or a protocol may carry.
   void ParseShared(MapView& m, const std::string& protocol, Status status, uint32_t since) {
-    m.List("result_codes", false, [&](const YAML::Node& n, std::size_t) {
-      ParseResultCode(n, protocol, status, since);
-    });
+    m.List("result_codes", false,
+           [&](const YAML::Node& n, std::size_t) { ParseResultCode(n, protocol, status, since); });
     m.List("result_ranges", false,
            [&](const YAML::Node& n, std::size_t) { ParseResultRange(n, protocol, status); });
     m.List("guids", false,
@@ -305,7 +304,8 @@ class FileParser {
     if (!g.value.empty() && g.Bytes().empty()) {
       r_.Error(m.Get("value"), "guid value '" + g.value +
                                    "' is not in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
-                                   "(lower-case hex) (in " + m.what() + ")");
+                                   "(lower-case hex) (in " +
+                                   m.what() + ")");
     }
     g.meaning = Str(m, "meaning", true);
     g.status = ParseStatus(m, status);
@@ -314,8 +314,7 @@ class FileParser {
     spec_.guids.push_back(g);
   }
 
-  void ParseEnum(const YAML::Node& n, const std::string& protocol, Status status,
-                 uint32_t since) {
+  void ParseEnum(const YAML::Node& n, const std::string& protocol, Status status, uint32_t since) {
     MapView m(r_, n, "enum " + NameOf(n, "name"));
     if (!m.ok()) return;
     Enum e;
@@ -416,9 +415,9 @@ class FileParser {
     f.loc = m.loc();
     f.name = Str(m, "name", true);
     f.offset = static_cast<uint32_t>(m.Unsigned("offset", true, kU32Max).value_or(0));
-    if (auto t = m.OneOf("type", true,
-                         {"u8", "u16", "u32", "u64", "gpa", "bytes", "guid", "bitfield", "struct",
-                          "array"})) {
+    if (auto t = m.OneOf(
+            "type", true,
+            {"u8", "u16", "u32", "u64", "gpa", "bytes", "guid", "bitfield", "struct", "array"})) {
       f.type = *FieldTypeFromName(*t);
     }
     if (auto v = m.Unsigned("size", false, kU32Max)) f.size = static_cast<uint32_t>(*v);
@@ -546,7 +545,7 @@ class FileParser {
     rule.call = call;
     rule.id = Str(m, "id", true);
     if (auto k = m.OneOf("kind", true, {"error", "effect", "freedom"})) {
-      rule.kind = *k == "error" ? RuleKind::kError
+      rule.kind = *k == "error"    ? RuleKind::kError
                   : *k == "effect" ? RuleKind::kEffect
                                    : RuleKind::kFreedom;
     }
@@ -765,9 +764,9 @@ class NullEventHandler : public YAML::EventHandler {
 void ParseText(Spec& spec, const SpecText& text, Diagnostics& diagnostics) {
   YamlReader reader(text.name, diagnostics);
   if (text.text.size() > kMaxFileBytes) {
-    diagnostics.Error({text.name, 1, 1}, "file is larger than " +
-                                             std::to_string(kMaxFileBytes >> 20) +
-                                             " MiB; refusing to read it");
+    diagnostics.Error(
+        {text.name, 1, 1},
+        "file is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB; refusing to read it");
     return;
   }
   YAML::Node root;
@@ -841,7 +840,8 @@ LoadResult LoadSpecFiles(const std::vector<std::filesystem::path>& paths) {
           files.push_back(it->path());
         }
       }
-      if (ec) result.diagnostics.Error({p.string(), 0, 0}, "cannot list directory: " + ec.message());
+      if (ec)
+        result.diagnostics.Error({p.string(), 0, 0}, "cannot list directory: " + ec.message());
       std::sort(files.begin(), files.end());
       if (files.empty()) result.diagnostics.Error({p.string(), 0, 0}, "no *.yaml files found");
       for (const auto& f : files) read(f);

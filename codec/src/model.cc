@@ -143,8 +143,7 @@ const T* FindIn(const std::vector<T>& items, Pred pred) {
 }  // namespace
 
 std::vector<uint8_t> Guid::Bytes() const {
-  static const std::regex kGuid(
-      "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+  static const std::regex kGuid("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
   if (!std::regex_match(value, kGuid)) return {};
   std::string hex;
   for (char c : value) {

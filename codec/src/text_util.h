@@ -6,7 +6,9 @@
 
 namespace svsm_spec::internal {
 
-inline bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+inline bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // One line: every run of whitespace becomes one space, no leading or trailing space.
 inline std::string CollapseWhitespace(std::string_view s) {

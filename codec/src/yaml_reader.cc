@@ -94,8 +94,8 @@ std::optional<uint64_t> YamlReader::Unsigned(const YAML::Node& node, const std::
     if (node.IsScalar()) {
       got = node.Tag() == "!" ? "a quoted string" : "a scalar tagged '" + node.Tag() + "'";
     }
-    Error(node, "expected an unsigned integer for " + what + ", got " + got +
-                    " (write a plain number)");
+    Error(node,
+          "expected an unsigned integer for " + what + ", got " + got + " (write a plain number)");
     return std::nullopt;
   }
   const std::string& s = node.Scalar();

@@ -34,8 +34,7 @@ class YamlReader {
 
   // Scalar conversions; each reports its own error and returns nullopt on failure.
   std::optional<std::string> String(const YAML::Node& node, const std::string& what);
-  std::optional<uint64_t> Unsigned(const YAML::Node& node, const std::string& what,
-                                   uint64_t max);
+  std::optional<uint64_t> Unsigned(const YAML::Node& node, const std::string& what, uint64_t max);
   std::optional<bool> Bool(const YAML::Node& node, const std::string& what);
   std::optional<std::string> OneOf(const YAML::Node& node, const std::string& what,
                                    const std::vector<std::string>& allowed);

@@ -17,4 +17,9 @@ std::vector<GeneratedFile> GenerateCHeader(const Spec& spec);
 // no_std Rust module: svsm_spec.rs (compiles with plain rustc, no cargo).
 std::vector<GeneratedFile> GenerateRustModule(const Spec& spec);
 
+// C++20 codecs for the reference SVSM and the conformance runner: svsm_spec_codecs.h and
+// svsm_spec_codecs.cc (namespace svsm_spec::codec::gen), on top of the hand-written
+// svsm_spec/codec_runtime.h.
+std::vector<GeneratedFile> GenerateCppCodecs(const Spec& spec);
+
 }  // namespace svsm_spec
