@@ -187,6 +187,7 @@ int RunGen(const SpecOptions& opts, const std::string& lang, const std::string& 
   if (!spec) return code;
   if (lang == "c") return WriteFiles(svsm_spec::GenerateCHeader(*spec), out_dir, opts.quiet);
   if (lang == "rust") return WriteFiles(svsm_spec::GenerateRustModule(*spec), out_dir, opts.quiet);
+  if (lang == "cpp") return WriteFiles(svsm_spec::GenerateCppCodecs(*spec), out_dir, opts.quiet);
   std::cerr << "gen: unknown language " << lang << '\n';
   return kExitUsage;
 }
@@ -227,11 +228,11 @@ int main(int argc, char** argv) {
   SpecOptions gen_opts;
   std::string gen_lang, gen_out;
   CLI::App* gen = app.add_subcommand(
-      "gen", "Generate guest bindings: a freestanding C header (c) or a no_std Rust module (rust)");
+      "gen", "Generate code: a freestanding C header (c), a no_std Rust module (rust) or C++ codecs (cpp)");
   AddSpecOptions(gen, gen_opts);
   gen->add_option("--lang", gen_lang, "Target language")
       ->required()
-      ->check(CLI::IsMember({"c", "rust"}));
+      ->check(CLI::IsMember({"c", "rust", "cpp"}));
   gen->add_option("-o,--out", gen_out, "Output directory")->required();
 
   try {
