@@ -628,6 +628,26 @@ class RustEmitter {
     auto it = bitfield_types_.find(n);
     return it == bitfield_types_.end() ? Camel(n) : it->second;
   }
+  // True when `s` gets mbz_ok(): a must-be-zero field, or a nested structure or bitfield
+  // member of its fixed part that has must-be-zero bytes or bits itself.
+  bool HasMbz(const Structure& s) const {
+    for (const auto& f : s.fields) {
+      if (f.is_variable()) continue;
+      if (f.mbz || MemberHasMbz(f)) return true;
+    }
+    return false;
+  }
+  bool MemberHasMbz(const StructField& f) const {
+    if (f.type == FieldType::kStruct) {
+      const Structure* n = spec_.FindStructure(f.struct_name);
+      return n && HasMbz(*n);
+    }
+    if (f.type == FieldType::kBitfield) {
+      const Bitfield* b = spec_.FindBitfield(f.layout);
+      return b && b->mbz_mask() != 0;
+    }
+    return false;
+  }
   std::string TypeOfEnum(const std::string& n) const {
     auto it = enum_types_.find(n);
     return it == enum_types_.end() ? Camel(n) : it->second;
@@ -1153,18 +1173,32 @@ class RustEmitter {
     // mbz_ok
     std::vector<const Member*> mbz;
     for (const auto& m : members) {
-      if (m.field && m.field->mbz) mbz.push_back(&m);
+      if (m.field && !m.field->is_variable() && (m.field->mbz || MemberHasMbz(*m.field))) {
+        mbz.push_back(&m);
+      }
     }
     if (!mbz.empty()) {
       need_is_zero_ = true;
-      std::string text = "True when every must-be-zero field (";
-      for (std::size_t i = 0; i < mbz.size(); ++i) text += (i ? ", " : "") + mbz[i]->field->name;
-      out += "\n" + DocLine("    ", text + ") is zero.");
+      std::string own, nested;
+      for (const Member* m : mbz) {
+        std::string& list = m->field->mbz ? own : nested;
+        list += (list.empty() ? "" : ", ") + m->field->name;
+      }
+      std::string text = "True when";
+      if (!own.empty()) text += " every must-be-zero field (" + own + ") is zero";
+      if (!own.empty() && !nested.empty()) text += " and";
+      if (!nested.empty()) text += " the must-be-zero parts of " + nested + " are zero";
+      out += "\n" + DocLine("    ", text + ".");
       out += "    pub fn mbz_ok(&self) -> bool {\n        ";
       for (std::size_t i = 0; i < mbz.size(); ++i) {
         const Member& m = *mbz[i];
         out += i ? "\n            && " : "";
-        if (m.field->type == FieldType::kStruct) {
+        if (!m.field->mbz && m.field->type == FieldType::kStruct) {
+          out += "self." + m.ident + ".mbz_ok()";
+        } else if (!m.field->mbz && m.field->type == FieldType::kBitfield) {
+          out += TypeOfBitfield(m.field->layout) + "::from_bytes(&self." + m.ident +
+                 ").map_or(false, |v| v.mbz_ok())";
+        } else if (m.field->type == FieldType::kStruct) {
           out += "wire::is_zero(&self." + m.ident + ".to_bytes())";
         } else {
           out += "wire::is_zero(&self." + m.ident + ")";
