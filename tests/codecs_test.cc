@@ -341,6 +341,59 @@ TEST(Codecs, ReservedNotMbzKeptVerbatim) {
   EXPECT_EQ(d.error().field, "deposit_mem_list.entry");
 }
 
+TEST(Codecs, GenericEntryPoints) {
+  // ForEachBitfield / ForEachStructure / ForEachCall visit every type once (the fuzz targets
+  // rely on them to cover everything); DecodeAnyStructure decodes by spec name with default
+  // rules.
+  size_t bitfields = 0;
+  ForEachBitfield([&](auto type, const char* name) {
+    using T = typename decltype(type)::type;
+    ++bitfields;
+    if (std::string(name) == "pvalidate_entry") {
+      EXPECT_EQ(T::kMbzMask, PvalidateEntry::kMbzMask);
+    }
+  });
+  EXPECT_EQ(bitfields, kBitfieldCount);
+  EXPECT_GE(kBitfieldCount, 1u);
+  size_t structures = 0;
+  bool saw_list = false;
+  ForEachStructure([&](auto type, const char* name) {
+    using T = typename decltype(type)::type;
+    ++structures;
+    if (std::string(name) == "pvalidate_list") {
+      saw_list = true;
+      EXPECT_EQ(T::kFixedSize, PvalidateList::kFixedSize);
+    }
+  });
+  EXPECT_EQ(structures, kStructureCount);
+  EXPECT_TRUE(saw_list);
+  size_t calls = 0;
+  bool saw_call = false;
+  ForEachCall([&](auto req, auto, const char* name) {
+    using Req = typename decltype(req)::type;
+    ++calls;
+    if (std::string(name) == "SVSM_CORE_PVALIDATE") {
+      saw_call = true;
+      EXPECT_EQ(Req::kRax, kCorePvalidateRax);
+    }
+  });
+  EXPECT_EQ(calls, kCallCount);
+  EXPECT_TRUE(saw_call);
+
+  std::vector<uint8_t> bytes(16, 0);
+  bytes[0] = 1;     // entries
+  bytes[8] = 0x04;  // entry 0: validate
+  bytes.push_back(0x55);
+  auto any = DecodeAnyStructure("pvalidate_list", bytes);
+  ASSERT_TRUE(any.ok()) << any.error().ToString();
+  EXPECT_EQ(any.value(), std::vector<uint8_t>(bytes.begin(), bytes.begin() + 16));
+  bytes[0] = 0;  // below min_count
+  any = DecodeAnyStructure("pvalidate_list", bytes);
+  ASSERT_FALSE(any.ok());
+  EXPECT_EQ(any.error().field, "pvalidate_list.entry");
+  EXPECT_FALSE(DecodeAnyStructure("no_such_structure", bytes).ok());
+}
+
 // Decodes random buffers of random lengths; fixes the round trip whenever decoding works.
 template <class T>
 void FuzzStructure(std::mt19937_64& rng, const char* name) {

@@ -25,6 +25,7 @@
 // Every type name is claimed once; on a clash the second element is skipped and an #error
 // line naming both is emitted instead.
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -243,6 +244,8 @@ class CppGenerator {
     h_.Line("#include <optional>");
     h_.Line("#include <span>");
     h_.Line("#include <string>");
+    h_.Line("#include <string_view>");
+    h_.Line("#include <type_traits>");
     h_.Line("#include <vector>");
     h_.Line();
     h_.Line("#include \"svsm_spec/codec_runtime.h\"");
@@ -263,6 +266,7 @@ class CppGenerator {
     Bitfields();
     Structures();
     Calls();
+    Generic();
     h_.Line();
     h_.Line("}  // namespace svsm_spec::codec::gen");
     c_.Line();
@@ -519,6 +523,7 @@ class CppGenerator {
     h_.Line();
     EmitRulesStruct(type + "Rules", BitfieldSlots(b), {}, owner);
     if (!Claim(type, owner)) return;
+    bitfield_types_.emplace_back(type, b.name);
     const uint64_t other = UncoveredMask(b);
     const std::vector<BitMember> members = BitMembers(b);
     h_.Line();
@@ -551,6 +556,10 @@ class CppGenerator {
     h_.Line(
         "  // Checked: Unpack plus the decode checks; error fields are relative (\"reserved\").");
     h_.Line("  static Result<" + type + "> Decode(uint64_t raw, const Rules& rules = {});");
+    h_.Line(
+        "  // Checked: whether Decode(Pack()) succeeds, without building the Result (the fast "
+        "path of the decoders that hold this bitfield).");
+    h_.Line("  bool Valid(const Rules& rules = {}) const;");
     h_.Line("  Json ToJson() const;");
     h_.Line("  static Result<" + type + "> FromJson(const Json& j);");
     h_.Line("  bool operator==(const " + type + "&) const = default;");
@@ -584,8 +593,11 @@ class CppGenerator {
     c_.Line("Result<" + type + "> " + type + "::Decode(uint64_t raw, const Rules& rules) {");
     c_.Line("  (void)rules;");
     c_.Line("  " + type + " v = Unpack(raw);");
+    // Valid() runs the same checks in the same order and only says whether they pass.
+    std::vector<std::string> valid;
     for (const auto& slot : BitfieldSlots(b)) {
       if (slot.member == "other_bits_mbz") {
+        valid.push_back("  if (rules.other_bits_mbz && other_bits != 0) return false;");
         c_.Line("  if (rules.other_bits_mbz && v.other_bits != 0) {");
         c_.Line(
             "    return MakeError(rules.other_bits_mbz, \"*\", \"bits no field covers must be "
@@ -602,6 +614,7 @@ class CppGenerator {
       const std::string fname = Str(m->field->name);
       switch (slot.constraint) {
         case Constraint::kMbz:
+          valid.push_back("  if (" + r + " && " + m->name + " != 0) return false;");
           c_.Line("  if (" + r + " && v." + m->name + " != 0) {");
           c_.Line("    return MakeError(" + r + ", " + fname +
                   ", \"must be zero (is \" + HexU64(v." + m->name + ") + \")\");");
@@ -609,6 +622,8 @@ class CppGenerator {
           break;
         case Constraint::kEnum:
           if (spec_.FindEnum(m->field->enum_name)) {
+            valid.push_back("  if (" + r + " && !" + Camel(m->field->enum_name) + "::Contains(" +
+                            m->name + ")) return false;");
             c_.Line("  if (" + r + " && !" + Camel(m->field->enum_name) + "::Contains(v." +
                     m->name + ")) {");
             c_.Line("    return MakeError(" + r + ", " + fname + ", \"not a value of " +
@@ -617,12 +632,19 @@ class CppGenerator {
           }
           break;
         case Constraint::kNonzero:
+          valid.push_back("  if (" + r + " && " + m->name + " == 0) return false;");
           c_.Line("  if (" + r + " && v." + m->name + " == 0) {");
           c_.Line("    return MakeError(" + r + ", " + fname + ", \"must not be zero\");");
           c_.Line("  }");
           break;
         case Constraint::kNoOverflow: {
           const unsigned shift = m->field->shift;
+          valid.push_back("  if (" + r + ") {");
+          valid.push_back("    uint64_t address = 0;");
+          valid.push_back("    if (!CheckedShl(" + m->name + ", " + std::to_string(shift) +
+                          ", &address) || !RangeFits(address, " + U64(1ull << shift) +
+                          ")) return false;");
+          valid.push_back("  }");
           c_.Line("  if (" + r + ") {");
           c_.Line("    uint64_t address = 0;");
           c_.Line("    if (!CheckedShl(v." + m->name + ", " + std::to_string(shift) +
@@ -638,6 +660,13 @@ class CppGenerator {
       }
     }
     c_.Line("  return v;");
+    c_.Line("}");
+    // Valid
+    c_.Line();
+    c_.Line("bool " + type + "::Valid(const Rules& rules) const {");
+    c_.Line("  (void)rules;");
+    for (const auto& line : valid) c_.Line(line);
+    c_.Line("  return true;");
     c_.Line("}");
     // JSON
     c_.Line();
@@ -949,11 +978,18 @@ class CppGenerator {
                 ");");
         break;
       case VType::kBitfield:
+        // Fast path: Unpack plus Valid() (inlined here, no Result per value); Decode runs
+        // only to build the error. Going through Decode's Result for every value costs an
+        // out-of-line call and a store-forwarding stall when the value is copied out.
         c_.Line(ind + "{");
-        c_.Line(ind + "  auto r = " + t.cpp + "::Decode(" + load + "(" + b + ", " + off + ", " +
-                std::to_string(t.bytes) + "), " + rules + ");");
-        c_.Line(ind + "  if (!r.ok()) return Prefixed(r.error(), " + path + ");");
-        c_.Line(ind + "  " + target + " = r.value();");
+        c_.Line(ind + "  const uint64_t raw = " + load + "(" + b + ", " + off + ", " +
+                std::to_string(t.bytes) + ");");
+        c_.Line(ind + "  const " + t.cpp + " value = " + t.cpp + "::Unpack(raw);");
+        c_.Line(ind + "  if (!value.Valid(" + rules + ")) {");
+        c_.Line(ind + "    return Prefixed(" + t.cpp + "::Decode(raw, " + rules + ").error(), " +
+                path + ");");
+        c_.Line(ind + "  }");
+        c_.Line(ind + "  " + target + " = value;");
         c_.Line(ind + "}");
         break;
       case VType::kStruct:
@@ -1071,6 +1107,7 @@ class CppGenerator {
     h_.Line();
     EmitRulesStruct(type + "Rules", slots, nested, owner);
     if (!Claim(type, owner)) return;
+    structure_types_.emplace_back(type, s.name);
     const Member* var = (!members.empty() && members.back().variable) ? &members.back() : nullptr;
 
     h_.Line();
@@ -1258,8 +1295,10 @@ class CppGenerator {
     c_.Line();
     c_.Line("Result<" + type + "> " + type +
             "::Decode(std::span<const uint8_t> bytes, const Rules& rules) {");
-    c_.Line("  auto r = DecodeFields(bytes, rules);");
-    c_.Line("  if (!r.ok()) return Prefixed(r.error(), " + Str(s.name) + ");");
+    // One named return value, so the Result is built in place (NRVO) instead of being
+    // copied, which reloads the just-stored value (a store-forwarding stall).
+    c_.Line("  Result<" + type + "> r = DecodeFields(bytes, rules);");
+    c_.Line("  if (!r.ok()) r = Prefixed(r.error(), " + Str(s.name) + ");");
     c_.Line("  return r;");
     c_.Line("}");
     c_.Line();
@@ -1534,6 +1573,7 @@ class CppGenerator {
       h_.Line("inline constexpr uint64_t k" + base + "Rax = " + HexRaw(rax) + ";");
     }
     if (!Claim(req, owner) || !Claim(resp, owner)) return;
+    call_types_.push_back({req, resp, c.name + (form ? " form " + form->name : "")});
 
     // ---- request members
     std::vector<RegMember> in;
@@ -1893,8 +1933,87 @@ class CppGenerator {
     c_.Line("}");
   }
 
+  // ------------------------------------------------------------------ generic entry points
+
+  // Every emitted bitfield, structure and call by type, for code that must cover them all
+  // (fuzzers, tools), plus DecodeAnyStructure on top.
+  void Generic() {
+    h_.Line();
+    h_.Line("// " + std::string(88, '-'));
+    h_.Line(
+        "// Generic entry points: every bitfield, structure and call by type (tools, fuzzers).");
+    h_.Line();
+    h_.Line("inline constexpr size_t kBitfieldCount = " + std::to_string(bitfield_types_.size()) +
+            ";");
+    h_.Line("inline constexpr size_t kStructureCount = " + std::to_string(structure_types_.size()) +
+            ";");
+    h_.Line("inline constexpr size_t kCallCount = " + std::to_string(call_types_.size()) + ";");
+    h_.Line();
+    h_.Line("// Calls f(std::type_identity<T>{}, \"spec name\") for every bitfield T, in order.");
+    h_.Line("template <class F>");
+    h_.Line("void ForEachBitfield(F&& f) {");
+    if (bitfield_types_.empty()) h_.Line("  (void)f;");
+    for (const auto& [type, name] : bitfield_types_) {
+      h_.Line("  f(std::type_identity<" + type + ">{}, " + Str(name) + ");");
+    }
+    h_.Line("}");
+    h_.Line();
+    h_.Line("// Calls f(std::type_identity<T>{}, \"spec name\") for every structure T, in order.");
+    h_.Line("template <class F>");
+    h_.Line("void ForEachStructure(F&& f) {");
+    if (structure_types_.empty()) h_.Line("  (void)f;");
+    for (const auto& [type, name] : structure_types_) {
+      h_.Line("  f(std::type_identity<" + type + ">{}, " + Str(name) + ");");
+    }
+    h_.Line("}");
+    h_.Line();
+    h_.Line(
+        "// Calls f(std::type_identity<Request>{}, std::type_identity<Response>{}, \"call name\")");
+    h_.Line("// for every call (each form of a call with forms), in order.");
+    h_.Line("template <class F>");
+    h_.Line("void ForEachCall(F&& f) {");
+    if (call_types_.empty()) h_.Line("  (void)f;");
+    for (const auto& c : call_types_) {
+      h_.Line("  f(std::type_identity<" + c[0] + ">{}, std::type_identity<" + c[1] + ">{}, " +
+              Str(c[2]) + ");");
+    }
+    h_.Line("}");
+    h_.Line();
+    h_.Line("// Checked: decodes the structure named `name` (its spec name) from the start of");
+    h_.Line("// `bytes` with default Rules and returns its Encode(); an unknown name is an error.");
+    h_.Line(
+        "Result<std::vector<uint8_t>> DecodeAnyStructure(std::string_view name, "
+        "std::span<const uint8_t> bytes);");
+
+    c_.Line();
+    c_.Line("// " + std::string(88, '-'));
+    c_.Line("// Generic entry points");
+    c_.Line();
+    c_.Line(
+        "Result<std::vector<uint8_t>> DecodeAnyStructure(std::string_view name, "
+        "std::span<const uint8_t> bytes) {");
+    c_.Line("  std::optional<Result<std::vector<uint8_t>>> out;");
+    c_.Line("  ForEachStructure([&](auto type, const char* spec_name) {");
+    c_.Line("    using T = typename decltype(type)::type;");
+    c_.Line("    if (out || name != spec_name) return;");
+    c_.Line("    auto r = T::Decode(bytes);");
+    c_.Line("    if (r.ok()) {");
+    c_.Line("      out.emplace(r.value().Encode());");
+    c_.Line("    } else {");
+    c_.Line("      out.emplace(r.error());");
+    c_.Line("    }");
+    c_.Line("  });");
+    c_.Line("  if (out) return std::move(*out);");
+    c_.Line("  (void)bytes;");
+    c_.Line("  return MakeError(\"\", \"\", \"no structure named \" + std::string(name));");
+    c_.Line("}");
+  }
+
   const Spec& spec_;
   Writer h_, c_;
+  std::vector<std::pair<std::string, std::string>> bitfield_types_;   // C++ type, spec name
+  std::vector<std::pair<std::string, std::string>> structure_types_;  // C++ type, spec name
+  std::vector<std::array<std::string, 3>> call_types_;                // request, response, name
   std::map<std::string, std::string> names_;
   std::set<std::pair<std::string, Constraint>> optional_targets_;
   std::string current_type_;

@@ -19,10 +19,12 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -161,7 +163,27 @@ constexpr uint64_t LowMask(unsigned bits) {
 // Loads and stores. Callers have checked that [offset, offset + n) lies inside the span;
 // n is 1..8.
 
+// The widths 2, 4 and 8 (constants at every generated call site) are one memcpy on a
+// little-endian host, which compilers turn into a single unaligned load or store; the byte
+// loops below are what GCC otherwise keeps as byte loads, shifts and ors.
+template <class U>
+inline U LoadNative(std::span<const uint8_t> b, size_t offset) {
+  U v;
+  std::memcpy(&v, b.data() + offset, sizeof v);
+  return v;
+}
+
+template <class U>
+inline void StoreNative(std::span<uint8_t> b, size_t offset, U v) {
+  std::memcpy(b.data() + offset, &v, sizeof v);
+}
+
 inline uint64_t LoadLe(std::span<const uint8_t> b, size_t offset, size_t n) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n == 8) return LoadNative<uint64_t>(b, offset);
+    if (n == 4) return LoadNative<uint32_t>(b, offset);
+    if (n == 2) return LoadNative<uint16_t>(b, offset);
+  }
   uint64_t v = 0;
   for (size_t i = 0; i < n; ++i) v |= uint64_t{b[offset + i]} << (8 * i);
   return v;
@@ -174,6 +196,11 @@ inline uint64_t LoadBe(std::span<const uint8_t> b, size_t offset, size_t n) {
 }
 
 inline void StoreLe(std::span<uint8_t> b, size_t offset, size_t n, uint64_t v) {
+  if constexpr (std::endian::native == std::endian::little) {
+    if (n == 8) return StoreNative<uint64_t>(b, offset, v);
+    if (n == 4) return StoreNative<uint32_t>(b, offset, static_cast<uint32_t>(v));
+    if (n == 2) return StoreNative<uint16_t>(b, offset, static_cast<uint16_t>(v));
+  }
   for (size_t i = 0; i < n; ++i) b[offset + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
@@ -184,13 +211,13 @@ inline void StoreBe(std::span<uint8_t> b, size_t offset, size_t n, uint64_t v) {
 template <size_t N>
 std::array<uint8_t, N> LoadArray(std::span<const uint8_t> b, size_t offset) {
   std::array<uint8_t, N> a{};
-  for (size_t i = 0; i < N; ++i) a[i] = b[offset + i];
+  if constexpr (N != 0) std::memcpy(a.data(), b.data() + offset, N);
   return a;
 }
 
 template <size_t N>
 void StoreArray(std::span<uint8_t> b, size_t offset, const std::array<uint8_t, N>& a) {
-  for (size_t i = 0; i < N; ++i) b[offset + i] = a[i];
+  if constexpr (N != 0) std::memcpy(b.data() + offset, a.data(), N);
 }
 
 template <size_t N>
