@@ -963,19 +963,22 @@ class CppGenerator {
 
   // Code reading one value of type `t` at `off` of span `b` into `target`, with `rules`
   // for nested checks; an error is prefixed with `path` (a std::string expression).
+  // With `push`, `target` is a vector and the value is appended to it.
   void EmitLoad(const VType& t, const std::string& b, const std::string& off,
                 const std::string& target, const std::string& rules, const std::string& path,
-                const std::string& ind) {
+                const std::string& ind, bool push = false) {
     const std::string load = t.big_endian ? "LoadBe" : "LoadLe";
+    auto assign = [&](const std::string& expr) {
+      return push ? target + ".push_back(" + expr + ");" : target + " = " + expr + ";";
+    };
     switch (t.kind) {
       case VType::kInt:
-        c_.Line(ind + target + " = static_cast<" + t.cpp + ">(" + load + "(" + b + ", " + off +
-                ", " + std::to_string(t.bytes) + "));");
+        c_.Line(ind + assign("static_cast<" + t.cpp + ">(" + load + "(" + b + ", " + off + ", " +
+                             std::to_string(t.bytes) + "))"));
         break;
       case VType::kGuid:
       case VType::kBytes:
-        c_.Line(ind + target + " = LoadArray<" + std::to_string(t.bytes) + ">(" + b + ", " + off +
-                ");");
+        c_.Line(ind + assign("LoadArray<" + std::to_string(t.bytes) + ">(" + b + ", " + off + ")"));
         break;
       case VType::kBitfield:
         // Fast path: Unpack plus Valid() (inlined here, no Result per value); Decode runs
@@ -989,15 +992,15 @@ class CppGenerator {
         c_.Line(ind + "    return Prefixed(" + t.cpp + "::Decode(raw, " + rules + ").error(), " +
                 path + ");");
         c_.Line(ind + "  }");
-        c_.Line(ind + "  " + target + " = value;");
+        c_.Line(ind + "  " + assign("value"));
         c_.Line(ind + "}");
         break;
       case VType::kStruct:
-        c_.Line(ind + "{");
-        c_.Line(ind + "  auto r = " + t.cpp + "::DecodeFields(" + b + ".subspan(" + off + ", " +
-                std::to_string(t.bytes) + "), " + rules + ");");
-        c_.Line(ind + "  if (!r.ok()) return Prefixed(r.error(), " + path + ");");
-        c_.Line(ind + "  " + target + " = std::move(r).value();");
+        // Decoded in place (no Result copied out, which would reload the just-stored value).
+        c_.Line(ind + "if (auto e = " + t.cpp + "::DecodeInto(" + b + ".subspan(" + off + ", " +
+                std::to_string(t.bytes) + "), " + rules + ", " +
+                (push ? target + ".emplace_back()" : target) + ")) {");
+        c_.Line(ind + "  return Prefixed(*e, " + path + ");");
         c_.Line(ind + "}");
         break;
       case VType::kInvalid:
@@ -1173,6 +1176,11 @@ class CppGenerator {
     h_.Line("  static Result<" + type +
             "> DecodeFields(std::span<const uint8_t> bytes, "
             "const Rules& rules = {});");
+    h_.Line("  // As DecodeFields, into `out` (left partly written on an error).");
+    h_.Line(
+        "  static std::optional<CodecError> DecodeInto(std::span<const uint8_t> bytes, "
+        "const Rules& rules, " +
+        type + "& out);");
     h_.Line("  Json ToJson() const;");
     h_.Line("  static Result<" + type + "> FromJson(const Json& j);");
     h_.Line("  bool operator==(const " + type + "&) const = default;");
@@ -1304,13 +1312,21 @@ class CppGenerator {
     c_.Line();
     c_.Line("Result<" + type + "> " + type +
             "::DecodeFields(std::span<const uint8_t> bytes, const Rules& rules) {");
+    // Built in place in the Result (NRVO), not on the stack and then copied.
+    c_.Line("  Result<" + type + "> result{" + type + "{}};");
+    c_.Line("  if (auto e = DecodeInto(bytes, rules, result.value())) result = std::move(*e);");
+    c_.Line("  return result;");
+    c_.Line("}");
+    c_.Line();
+    c_.Line("std::optional<CodecError> " + type +
+            "::DecodeInto(std::span<const uint8_t> bytes, const Rules& rules, " + type + "& v) {");
     c_.Line("  (void)rules;");
+    c_.Line("  (void)v;");
     c_.Line("  if (bytes.size() < kFixedSize) {");
     c_.Line(
         "    return MakeError(\"\", \"\", \"need \" + std::to_string(kFixedSize) + \" bytes, have "
         "\" + std::to_string(bytes.size()));");
     c_.Line("  }");
-    c_.Line("  " + type + " v;");
     for (const auto& m : members) {
       const std::string path = "std::string(" + Str(m.field ? m.field->name : m.name) + ")";
       const std::string fname = Str(m.field ? m.field->name : m.name);
@@ -1330,11 +1346,14 @@ class CppGenerator {
         if (m.is_array) {
           c_.Line("    const size_t n = static_cast<size_t>((size.value() - kFixedSize) / " +
                   std::to_string(m.type.bytes) + ");");
-          c_.Line("    v." + m.name + ".resize(n);");
+          // reserve + push_back: resize would zero-fill what the loop then overwrites.
+          c_.Line("    v." + m.name + ".clear();");
+          c_.Line("    v." + m.name + ".reserve(n);");
           c_.Line("    for (size_t i = 0; i < n; ++i) {");
           EmitLoad(m.type, "bytes", HexRaw(m.offset) + " + i * " + std::to_string(m.type.bytes),
-                   "v." + m.name + "[i]", "rules." + m.name,
-                   "std::string(" + Str(f.name + "[") + ") + std::to_string(i) + \"]\"", "      ");
+                   "v." + m.name, "rules." + m.name,
+                   "std::string(" + Str(f.name + "[") + ") + std::to_string(i) + \"]\"", "      ",
+                   /*push=*/true);
           c_.Line("    }");
         } else {
           c_.Line("    v." + m.name +
@@ -1402,7 +1421,7 @@ class CppGenerator {
         c_.Line("  }");
       }
     }
-    c_.Line("  return v;");
+    c_.Line("  return std::nullopt;");
     c_.Line("}");
 
     // ---- JSON
@@ -1645,12 +1664,15 @@ class CppGenerator {
     c_.Line();
     c_.Line("Result<" + req + "> " + req +
             "::Decode(const RegisterSet& regs, const GuestMemory& memory) {");
+    // Built in place in the Result (NRVO): the checks fill it through a reference.
+    c_.Line("  Result<" + req + "> result{" + req + "{}};");
+    c_.Line("  auto fill = [&](" + req + "& v) -> std::optional<CodecError> {");
     c_.Line("  (void)memory;");
+    c_.Line("  (void)v;");
     c_.Line("  if (regs.rax != kRax) {");
     c_.Line("    return MakeError(\"\", \"rax\", HexU64(regs.rax) + \" does not select " + c.name +
             " (" + HexRaw(rax) + ")\");");
     c_.Line("  }");
-    c_.Line("  " + req + " v;");
     if (form) {
       const std::string sreg = RegisterName(form->selector.reg);
       const RegMember* sel = nullptr;
@@ -1735,8 +1757,20 @@ class CppGenerator {
                 " at \" + HexU64(gpa) + \" crosses a 4 KiB page\");");
         c_.Line("    }");
       }
-      c_.Line("    std::vector<uint8_t> bytes;");
-      c_.Line("    if (!ReadGuest(memory, gpa, total, &bytes)) {");
+      // Bounded sizes are read into a stack buffer (no allocation per call).
+      const bool fixed_buf = !s.variable && s.size <= 4096;
+      const bool page_buf = s.variable && s.within_page;
+      if (fixed_buf || page_buf) {
+        c_.Line("    std::array<uint8_t, " +
+                (fixed_buf ? st + "::kFixedSize" : std::string("kPageSize")) + "> buf;");
+        c_.Line("    std::span<const uint8_t> bytes(buf.data(), static_cast<size_t>(total));");
+        c_.Line(
+            "    if (!ReadGuest(memory, gpa, std::span<uint8_t>(buf.data(), "
+            "static_cast<size_t>(total)))) {");
+      } else {
+        c_.Line("    std::vector<uint8_t> bytes;");
+        c_.Line("    if (!ReadGuest(memory, gpa, total, &bytes)) {");
+      }
       c_.Line("      return MakeError(" + bad_address + ", " + rname + ", \"" + s.name +
               " at \" + HexU64(gpa) + \" is not accessible\");");
       c_.Line("    }");
@@ -1756,18 +1790,29 @@ class CppGenerator {
                 ", \"size \" + HexU64(total) + "
                 "\" is above the reader's limit\");");
         c_.Line("    }");
-        c_.Line("    if (!ReadGuest(memory, gpa, total, &bytes)) {");
+        if (page_buf) {
+          c_.Line("    bytes = std::span<const uint8_t>(buf.data(), static_cast<size_t>(total));");
+          c_.Line(
+              "    if (!ReadGuest(memory, gpa, std::span<uint8_t>(buf.data(), "
+              "static_cast<size_t>(total)))) {");
+        } else {
+          c_.Line("    if (!ReadGuest(memory, gpa, total, &bytes)) {");
+        }
         c_.Line("      return MakeError(" + bad_address + ", " + rname + ", \"" + s.name +
                 " of \" + std::to_string(total) + \" bytes at \" + HexU64(gpa) + \" is not "
                 "accessible\");");
         c_.Line("    }");
       }
-      c_.Line("    auto r = " + st + "::Decode(bytes, rules);");
-      c_.Line("    if (!r.ok()) return r.error();");
-      c_.Line("    v." + m.data_name + " = std::move(r).value();");
+      c_.Line("    if (auto e = " + st + "::DecodeInto(bytes, rules, v." + m.data_name +
+              ".emplace())) {");
+      c_.Line("      return Prefixed(*e, " + Str(s.name) + ");");
+      c_.Line("    }");
       c_.Line("  }");
     }
-    c_.Line("  return v;");
+    c_.Line("  return std::nullopt;");
+    c_.Line("  };");
+    c_.Line("  if (auto e = fill(result.value())) result = std::move(*e);");
+    c_.Line("  return result;");
     c_.Line("}");
 
     // ---- Encode / Memory

@@ -238,6 +238,14 @@ inline bool ReadGuest(const GuestMemory& memory, uint64_t gpa, uint64_t size,
   return memory.Read(gpa, std::span<uint8_t>(out->data(), out->size()));
 }
 
+// As ReadGuest, into the caller's buffer `out` (all of it), with no allocation.
+inline bool ReadGuest(const GuestMemory& memory, uint64_t gpa, std::span<uint8_t> out) {
+  const uint64_t size = out.size();
+  if (!RangeFits(gpa, size) || size > kMaxGuestRead) return false;
+  if (size == 0) return true;
+  return memory.Read(gpa, out);
+}
+
 // ---------------------------------------------------------------------------------------
 // Errors
 
