@@ -51,31 +51,10 @@ namespace {
 // Text helpers
 
 std::string Upper(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c >= 'a' && c <= 'z') {
-      out += static_cast<char>(c - 'a' + 'A');
-    } else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-      out += c;
-    } else {
-      out += '_';
-    }
-  }
-  return out;
+  return internal::IdentifierCase(s, true);
 }
-
 std::string Lower(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c >= 'A' && c <= 'Z') {
-      out += static_cast<char>(c - 'A' + 'a');
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      out += c;
-    } else {
-      out += '_';
-    }
-  }
-  return out;
+  return internal::IdentifierCase(s, false);
 }
 
 // The lower-case C base name of a spec element: svsm_<name> unless already prefixed.

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "svsm_spec/generators.h"
+#include "text_util.h"
 
 namespace svsm_spec {
 namespace {
@@ -42,17 +43,7 @@ namespace {
 // Text helpers
 
 std::string Lower(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c >= 'A' && c <= 'Z') {
-      out += static_cast<char>(c - 'A' + 'a');
-    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      out += c;
-    } else {
-      out += '_';
-    }
-  }
-  return out;
+  return internal::IdentifierCase(s, false);
 }
 
 std::string Camel(const std::string& s) {

@@ -26,4 +26,21 @@ inline std::string CollapseWhitespace(std::string_view s) {
   return out;
 }
 
+// An identifier in one case: letters upper- or lower-cased, digits kept, anything else '_'.
+inline std::string IdentifierCase(std::string_view s, bool upper) {
+  std::string out;
+  for (char c : s) {
+    if (c >= 'a' && c <= 'z') {
+      out += upper ? static_cast<char>(c - 'a' + 'A') : c;
+    } else if (c >= 'A' && c <= 'Z') {
+      out += upper ? c : static_cast<char>(c - 'A' + 'a');
+    } else if (c >= '0' && c <= '9') {
+      out += c;
+    } else {
+      out += '_';
+    }
+  }
+  return out;
+}
+
 }  // namespace svsm_spec::internal
