@@ -21,6 +21,10 @@ for t in "${targets[@]}"; do
       [ -n "$dir" ] && [ -d "$dir" ] && find "$dir" -type f -exec cp {} "$corpus"/ \;
     done < "$seeds"
   fi
+  # The codec vectors seed the structures fuzzer: every canonical and invalid encoding.
+  if [ "$name" = codec_structures_fuzzer ]; then
+    python3 tools/vector-seeds.py vectors "$corpus"
+  fi
   echo "fuzz: $name for ${seconds}s"
   "$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 \
     "$corpus" 2>&1 | tail -n 5
