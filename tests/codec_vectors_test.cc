@@ -33,9 +33,12 @@
 #include "svsm_spec/loader.h"
 #include "svsm_spec/model.h"
 #include "svsm_spec_codecs.h"
+#include "test_support.h"
 
 namespace svsm_spec::codec::gen {
 namespace {
+
+using namespace ::svsm_spec::testing_support;  // NOLINT: test helpers
 
 namespace fs = std::filesystem;
 
@@ -49,13 +52,6 @@ struct Case {
   std::string kind() const { return j.value("kind", std::string()); }
   bool valid() const { return j.value("valid", false); }
 };
-
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 const std::vector<Case>& AllCases() {
   static const std::vector<Case> cases = [] {
@@ -967,26 +963,6 @@ TEST(CodecVectors, C) {
   EXPECT_NE(out.find("0 failures"), std::string::npos) << Tail(out);
   std::printf("[codec vectors] C: %zu structure, %zu bitfield, %zu mbz cases: %s",
               p.structure_cases, p.bitfield_cases, p.mbz_cases, out.c_str());
-}
-
-std::string FindRustc() {
-  auto exe = [](const fs::path& p) {
-    std::error_code ec;
-    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
-  };
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream dirs(path);
-    std::string d;
-    while (std::getline(dirs, d, ':')) {
-      if (!d.empty() && exe(fs::path(d) / "rustc")) return (fs::path(d) / "rustc").string();
-    }
-  }
-  if (const char* home = std::getenv("HOME")) {
-    if (exe(fs::path(home) / ".cargo" / "bin" / "rustc")) {
-      return (fs::path(home) / ".cargo" / "bin" / "rustc").string();
-    }
-  }
-  return "";
 }
 
 TEST(CodecVectors, Rust) {

@@ -18,25 +18,16 @@
 
 #include "svsm_spec/generators.h"
 #include "svsm_spec/loader.h"
+#include "test_support.h"
 
 namespace svsm_spec {
 namespace {
 
+using namespace ::svsm_spec::testing_support;  // NOLINT: test helpers
+
 namespace fs = std::filesystem;
 
 const fs::path kGoldenDir = fs::path(SVSM_SPEC_TESTDATA_DIR) / "golden" / "c";
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 std::size_t Count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
@@ -76,33 +67,6 @@ const std::string& ShippedHeader() {
 
 std::string GoldenInput() {
   return ReadFile(kGoldenDir / "input.yaml");
-}
-
-// A fresh scratch directory per test (tests may run in parallel processes).
-fs::path ScratchDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-  for (char& c : name) {
-    if (c == '/') c = '_';
-  }
-  fs::path dir =
-      fs::temp_directory_path() / ("svsm_spec_gen_c_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-bool HaveTool(const std::string& tool) {
-  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// Runs `command` with stdout and stderr captured into `output`; returns the exit status.
-int RunCommand(const std::string& command, const fs::path& dir, std::string* output) {
-  const fs::path log = dir / "command.log";
-  const int rc = std::system((command + " >" + log.string() + " 2>&1").c_str());
-  *output = ReadFile(log);
-  if (rc == -1) return -1;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -275,7 +239,7 @@ TEST_P(GenCHeaderCompiles, ShippedHeader) {
   if (!HaveTool(c.tool)) GTEST_SKIP() << c.tool << " is not installed";
   const std::string& header = ShippedHeader();
   ASSERT_FALSE(header.empty());
-  const fs::path dir = ScratchDir();
+  const fs::path dir = ScratchDir("svsm_spec_gen_c");
   WriteFile(dir / "svsm_spec.h", header);
   ExpectCompiles(c, dir, kCompileProbe);
   fs::remove_all(dir);
@@ -284,7 +248,7 @@ TEST_P(GenCHeaderCompiles, ShippedHeader) {
 TEST_P(GenCHeaderCompiles, GoldenHeader) {
   const CompilerCase& c = GetParam();
   if (!HaveTool(c.tool)) GTEST_SKIP() << c.tool << " is not installed";
-  const fs::path dir = ScratchDir();
+  const fs::path dir = ScratchDir("svsm_spec_gen_c");
   WriteFile(dir / "svsm_spec.h", ReadFile(kGoldenDir / "svsm_spec.h.golden"));
   ExpectCompiles(
       c, dir,
@@ -455,7 +419,7 @@ TEST(GenCHeader, RuntimeProbe) {
   if (!HaveTool("gcc")) GTEST_SKIP() << "gcc is not installed";
   const std::string& header = ShippedHeader();
   ASSERT_FALSE(header.empty());
-  const fs::path dir = ScratchDir();
+  const fs::path dir = ScratchDir("svsm_spec_gen_c");
   WriteFile(dir / "svsm_spec.h", header);
   WriteFile(dir / "probe.c", kRuntimeProbe);
   const fs::path exe = dir / "probe";

@@ -18,27 +18,18 @@
 
 #include "svsm_spec/generators.h"
 #include "svsm_spec/loader.h"
+#include "test_support.h"
 
 namespace svsm_spec {
 namespace {
+
+using namespace ::svsm_spec::testing_support;  // NOLINT: test helpers
 
 namespace fs = std::filesystem;
 
 const fs::path kGoldenDir = fs::path(SVSM_SPEC_TESTDATA_DIR) / "golden" / "cpp";
 const fs::path kRuntimeInclude =
     fs::path(SVSM_SPEC_TESTDATA_DIR) / ".." / ".." / "codec" / "include";
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 std::string Diagnose(const LoadResult& r) {
   std::string s;
@@ -76,35 +67,10 @@ std::string FileOf(const std::vector<GeneratedFile>& files, const std::string& p
   return "";
 }
 
-fs::path ScratchDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-  for (char& c : name) {
-    if (c == '/') c = '_';
-  }
-  fs::path dir =
-      fs::temp_directory_path() / ("svsm_spec_gen_cpp_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-bool HaveTool(const std::string& tool) {
-  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-int RunCommand(const std::string& command, const fs::path& dir, std::string* output) {
-  const fs::path log = dir / "command.log";
-  const int rc = std::system((command + " >" + log.string() + " 2>&1").c_str());
-  *output = ReadFile(log);
-  if (rc == -1) return -1;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
-}
-
 // Writes `files` to a scratch directory and compiles the .cc with `compiler`.
 void ExpectCompiles(const std::vector<GeneratedFile>& files, const std::string& compiler) {
   if (!HaveTool(compiler)) GTEST_SKIP() << compiler << " not installed";
-  const fs::path dir = ScratchDir();
+  const fs::path dir = ScratchDir("svsm_spec_gen_cpp");
   for (const auto& f : files) WriteFile(dir / f.path, f.content);
   std::string output;
   const std::string cmd = compiler + " -std=c++20 -Wall -Wextra -Werror -fsyntax-only -I" +

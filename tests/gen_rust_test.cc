@@ -17,24 +17,14 @@
 
 #include "svsm_spec/generators.h"
 #include "svsm_spec/loader.h"
+#include "test_support.h"
 
 namespace svsm_spec {
 namespace {
 
+using namespace ::svsm_spec::testing_support;  // NOLINT: test helpers
+
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-bool WriteFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  return static_cast<bool>(out);
-}
 
 const Spec& Shipped() {
   static const LoadResult result = LoadSpecFiles({SVSM_SPEC_DIR});
@@ -209,34 +199,6 @@ TEST(GenRust, EveryElementIsEmitted) {
 // ---------------------------------------------------------------------------------------
 // rustc
 
-bool IsExecutable(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
-}
-
-std::string FindRustc() {
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-      if (!dir.empty() && IsExecutable(fs::path(dir) / "rustc")) {
-        return (fs::path(dir) / "rustc").string();
-      }
-    }
-  }
-  if (const char* home = std::getenv("HOME")) {
-    const fs::path p = fs::path(home) / ".cargo" / "bin" / "rustc";
-    if (IsExecutable(p)) return p.string();
-  }
-  return "";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 class TempDir {
  public:
   TempDir() {
@@ -252,15 +214,6 @@ class TempDir {
  private:
   fs::path path_;
 };
-
-// Runs a shell command with output captured in `dir`/log; returns the exit status.
-int RunCommand(const std::string& command, const fs::path& dir, std::string* output) {
-  const fs::path log = dir / "log.txt";
-  const int rc = std::system((command + " >" + Quote(log.string()) + " 2>&1").c_str());
-  *output = ReadFile(log);
-  if (rc == -1 || !WIFEXITED(rc)) return -1;
-  return WEXITSTATUS(rc);
-}
 
 class GenRustRustc : public ::testing::Test {
  protected:

@@ -21,6 +21,8 @@
 #if defined(__linux__)
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include "test_support.h"
 #endif
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -35,6 +37,8 @@
 namespace svsm_spec {
 namespace {
 
+using namespace ::svsm_spec::testing_support;  // NOLINT: test helpers
+
 namespace fs = std::filesystem;
 
 #ifndef SVSM_SPEC_TESTDATA_DIR
@@ -43,13 +47,6 @@ namespace fs = std::filesystem;
 
 fs::path CorpusDir() {
   return fs::path(SVSM_SPEC_TESTDATA_DIR) / "spec_errors";
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Lines without their terminators (tolerates CRLF checkouts); no trailing empty line.
