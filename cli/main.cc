@@ -15,6 +15,9 @@
 #include "svsm_spec/dump_json.h"
 #include "svsm_spec/generators.h"
 #include "svsm_spec/loader.h"
+#if SVSM_SPEC_WITH_REFERENCE
+#include "serve.h"
+#endif
 
 namespace fs = std::filesystem;
 
@@ -235,6 +238,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"c", "rust", "cpp"}));
   gen->add_option("-o,--out", gen_out, "Output directory")->required();
 
+#if SVSM_SPEC_WITH_REFERENCE
+  svsm_cli::ServeOptions serve_opts;
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Run the reference SVSM: a script of calls (--script), printing JSON results");
+  svsm_cli::AddServeOptions(serve, serve_opts);
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -246,5 +256,8 @@ int main(int argc, char** argv) {
   if (*dump) return RunDump(dump_opts, dump_json, dump_out);
   if (*docs) return RunDocs(docs_opts, docs_out, docs_check);
   if (*gen) return RunGen(gen_opts, gen_lang, gen_out);
+#if SVSM_SPEC_WITH_REFERENCE
+  if (*serve) return svsm_cli::RunServe(serve_opts);
+#endif
   return kExitUsage;
 }
