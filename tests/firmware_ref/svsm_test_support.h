@@ -134,4 +134,92 @@ inline uint16_t ListNext(const ReferenceSvsm& svsm, uint64_t gpa) {
   return static_cast<uint16_t>(b[0] | b[1] << 8);
 }
 
+// ---------------------------------------------------------------------------------------
+// Core-protocol helpers (core_*_test.cc; usable by any test).
+
+// Whether a completed call returned exactly `code` and the model named `rule`.
+inline ::testing::AssertionResult IsResult(const CallResult& r, uint32_t code, const char* rule) {
+  if (r.outcome != CallResult::Outcome::kCompleted) {
+    return ::testing::AssertionFailure() << "outcome " << static_cast<int>(r.outcome);
+  }
+  const std::string got_rule = r.rule_id ? r.rule_id : "(null)";
+  if (r.regs.rax != code || got_rule != rule) {
+    ::testing::Message m;  // one stream, so std::hex holds for every number
+    m << std::hex << "got rax 0x" << r.regs.rax << " rule " << got_rule << ", want 0x" << code
+      << " rule " << rule;
+    return ::testing::AssertionFailure() << m;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// The registers other than RAX are as the call found them (calls without register outputs).
+inline ::testing::AssertionResult RegsKept(const CallResult& r, const RegisterSet& in) {
+  if (r.regs.rcx != in.rcx || r.regs.rdx != in.rdx || r.regs.r8 != in.r8 || r.regs.r9 != in.r9) {
+    return ::testing::AssertionFailure() << "a register other than RAX changed";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// One core call (protocol 0) on `vcpu`, checked against the spec like Call.
+inline CallResult CoreCall(ReferenceSvsm& svsm, size_t vcpu, uint32_t call, uint64_t rcx = 0,
+                           uint64_t rdx = 0, uint64_t r8 = 0, uint64_t r9 = 0) {
+  return Call(svsm, vcpu, Regs(CoreRax(call), rcx, rdx, r8, r9));
+}
+
+// A VMSA that passes every CREATE_VCPU content check on `svsm`'s platform for `vmpl`:
+// EFER.SVME set and SEV_FEATURES equal to the startup vCPU's.
+inline svsm_spec::codec::gen::Vmsa ValidVmsa(const ReferenceSvsm& svsm, uint8_t vmpl) {
+  svsm_spec::codec::gen::Vmsa v;
+  v.vmpl = vmpl;
+  v.efer.svme = 1;
+  v.sev_features = svsm.config().sev_features;
+  v.rip = 0xFFF0;
+  return v;
+}
+
+// Writes `vmsa` at the start of page `gpa` (the rest of the page zero) as the guest VMPL.
+inline void WriteVmsaPage(ReferenceSvsm& svsm, uint64_t gpa, const svsm_spec::codec::gen::Vmsa& vmsa) {
+  std::vector<uint8_t> page(kPageSize, 0);
+  const std::vector<uint8_t> bytes = vmsa.Encode();
+  for (size_t i = 0; i < bytes.size(); ++i) page[i] = bytes[i];
+  GuestWriteBytes(svsm, gpa, page);
+}
+
+// One byte of physical memory (regardless of policy).
+inline uint8_t PhysByte(const ReferenceSvsm& svsm, uint64_t gpa) {
+  uint8_t b = 0;
+  EXPECT_TRUE(svsm.PhysicalRead(gpa, std::span<uint8_t>(&b, 1))) << "gpa 0x" << std::hex << gpa;
+  return b;
+}
+inline uint64_t PhysU64(const ReferenceSvsm& svsm, uint64_t gpa) {
+  uint8_t b[8] = {};
+  EXPECT_TRUE(svsm.PhysicalRead(gpa, b)) << "gpa 0x" << std::hex << gpa;
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | b[i];
+  return v;
+}
+
+// Whether software at `vmpl` can read one byte at `gpa`.
+inline bool CanRead(const ReferenceSvsm& svsm, uint8_t vmpl, uint64_t gpa) {
+  uint8_t b = 0;
+  return svsm.GuestRead(vmpl, gpa, std::span<uint8_t>(&b, 1));
+}
+
+// Runs a PVALIDATE of `entries` (PvalidateEntryBits values) from `vcpu` with the list at
+// `list_gpa` and expects SUCCESS.
+inline void PvalidateOk(ReferenceSvsm& svsm, const std::vector<uint64_t>& entries,
+                        uint64_t list_gpa, size_t vcpu = 0) {
+  WriteList(svsm, list_gpa, entries);
+  const CallResult r = CoreCall(svsm, vcpu, SVSM_CORE_PVALIDATE, list_gpa);
+  ASSERT_TRUE(IsResult(r, SVSM_SUCCESS, "core.pvalidate.process-from-next"));
+}
+
+// The memory region of a config by name (nullptr if none).
+inline MemoryRegion* RegionNamed(PlatformConfig& config, const std::string& name) {
+  for (MemoryRegion& r : config.memory) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
 }  // namespace svsm_ref::testing
