@@ -277,9 +277,9 @@ const MalformedCase kMalformed[] = {
     {"missing-required-key", "memory:\n  - name: a\n    base: 0\n",
      "p.yaml:2:5: error: memory[0]: missing required key 'size'\n"},
     {"bad-kind", "memory:\n  - {name: a, base: 0, size: 0x1000, kind: rom}\n",
-     "p.yaml:2:41: error: memory[0].kind: expected ram or mmio, got 'rom'\n"},
+     "p.yaml:2:44: error: memory[0].kind: expected ram or mmio, got 'rom'\n"},
     {"yaml-1.1-boolean", "memory:\n  - {name: a, base: 0, size: 0x1000, shared: yes}\n",
-     "p.yaml:2:43: error: memory[0].shared: expected true or false, got 'yes'\n"},
+     "p.yaml:2:46: error: memory[0].shared: expected true or false, got 'yes'\n"},
     {"quoted-boolean", "vtom:\n  supported: \"true\"\n",
      "p.yaml:2:14: error: vtom.supported: expected true or false, got the string \"true\"\n"},
     {"number-for-string", "name: 123\n",
@@ -300,12 +300,13 @@ const MalformedCase kMalformed[] = {
      "p.yaml:3:71: error: attestation.services[0].manifest: expected a hex string of whole bytes "
      "(no 0x), got 3 hex digits\n"},
     {"bad-guid", "attestation:\n  services:\n    - {name: s, guid: 0000-0000}\n",
-     "p.yaml:3:24: error: attestation.services[0].guid: expected a GUID like "
+     "p.yaml:3:23: error: attestation.services[0].guid: expected a GUID like "
      "01234567-89ab-cdef-0123-456789abcdef, got '0000-0000'\n"},
     {"yaml-syntax", "memory: [\n",
      "p.yaml:2:1: error: YAML syntax error: end of sequence flow not found\n"},
     {"two-documents", "guest_vmpl: 2\n---\nguest_vmpl: 3\n",
-     "p.yaml:3:1: error: a platform file holds one YAML document; found a second one\n"},
+     "p.yaml:3:1: error: a platform file holds one YAML document; found a second one (after '---' "
+     "or a stray top-level token)\n"},
     {"empty-file", "", "p.yaml:1:1: error: the platform file is empty; write {} for the default "
                        "platform, or give keys\n"},
     {"top-level-list", "- guest_vmpl: 2\n",
@@ -317,18 +318,18 @@ const MalformedCase kMalformed[] = {
      "memory:\n"
      "  - {name: a, base: 0, size: 0x80000000, prevalidated: true}\n"
      "  - {name: b, base: 0x100000800, size: 0x1000}\n",
-     "p.yaml:3:16: error: memory[1].base: 0x100000800 is not 4 KiB aligned\n"},
+     "p.yaml:3:15: error: memory[1].base: 0x100000800 is not 4 KiB aligned\n"},
     {"empty-region", "memory:\n  - {name: a, base: 0, size: 0x80000000, prevalidated: true}\n  - {name: b, base: 0x100000000, size: 0}\n",
-     "p.yaml:3:36: error: memory[1].size: a region must not be empty\n"},
+     "p.yaml:3:34: error: memory[1].size: a region must not be empty\n"},
     {"region-beyond-2^52",
      "memory:\n  - {name: a, base: 0, size: 0x80000000, prevalidated: true}\n"
      "  - {name: b, base: 0xffffffffff000, size: 0x2000}\n",
-     "p.yaml:3:39: error: memory[1].size: region [0xffffffffff000, 0x10000000001000) extends "
+     "p.yaml:3:38: error: memory[1].size: region [0xffffffffff000, 0x10000000001000) extends "
      "beyond the largest guest physical address (2^52)\n"},
     {"overlap",
      "memory:\n  - {name: a, base: 0, size: 0x80000000, prevalidated: true}\n"
      "  - {name: b, base: 0x7ffff000, size: 0x2000}\n",
-     "p.yaml:3:16: error: memory[1].base: region [0x7ffff000, 0x80001000) overlaps memory[0] "
+     "p.yaml:3:15: error: memory[1].base: region [0x7ffff000, 0x80001000) overlaps memory[0] "
      "'a' [0x0, 0x80000000)\n"},
     {"duplicate-region-name",
      "memory:\n  - {name: a, base: 0, size: 0x80000000, prevalidated: true}\n"
@@ -337,11 +338,11 @@ const MalformedCase kMalformed[] = {
     {"shared-mmio",
      "memory:\n  - {name: a, base: 0, size: 0x80000000, prevalidated: true}\n"
      "  - {name: m, base: 0x80000000, size: 0x1000, kind: mmio, shared: true}\n",
-     "p.yaml:3:60: error: memory[1].shared: an MMIO region cannot be shared (RAM only)\n"},
+     "p.yaml:3:59: error: memory[1].shared: an MMIO region cannot be shared (RAM only)\n"},
     {"prevalidated-shared-ram",
      "memory:\n  - {name: a, base: 0, size: 0x80000000, prevalidated: true}\n"
      "  - {name: s, base: 0x80000000, size: 0x1000, shared: true, prevalidated: true}\n",
-     "p.yaml:3:62: error: memory[1].prevalidated: shared RAM is never validated; only private "
+     "p.yaml:3:61: error: memory[1].prevalidated: shared RAM is never validated; only private "
      "RAM can be prevalidated\n"},
     {"svsm-outside-private-ram", "svsm:\n  base: 0x80000000\n  size: 0x1000\n",
      "p.yaml:2:3: error: svsm.base: the SVSM region [0x80000000, 0x80001000) is not wholly "
