@@ -12,11 +12,13 @@ constexpr uint64_t kArea = 0x702000;   // boot-ram, the WITHDRAW_MEM area
 constexpr uint64_t kPageA = 0x200000;  // boot-ram pages to deposit
 constexpr uint64_t kPageB = 0x201000;
 constexpr uint64_t kPageC = 0x202000;
-constexpr uint64_t kLow = 0x1000000;   // low-ram, not validated
+constexpr uint64_t kLow = 0x1000000;  // low-ram, not validated
 constexpr uint64_t kShared = 0x80000000;
 constexpr uint64_t kMmio = 0xE0000000;
 
-uint64_t Large(uint64_t gpa) { return gpa | 1; }
+uint64_t Large(uint64_t gpa) {
+  return gpa | 1;
+}
 
 CallResult Deposit(ReferenceSvsm& s, uint64_t list = kList, size_t vcpu = 0) {
   const RegisterSet in = Regs(CoreRax(SVSM_CORE_DEPOSIT_MEM), list);
@@ -32,14 +34,16 @@ CallResult Withdraw(ReferenceSvsm& s, uint64_t area = kArea, size_t vcpu = 0) {
   return r;
 }
 
-void ExpectDeposit(ReferenceSvsm& s, const std::vector<uint64_t>& entries, uint32_t code, const char* rule,
-                   uint16_t want_next, uint16_t next = 0) {
+void ExpectDeposit(ReferenceSvsm& s, const std::vector<uint64_t>& entries, uint32_t code,
+                   const char* rule, uint16_t want_next, uint16_t next = 0) {
   WriteList(s, kList, entries, next);
   EXPECT_TRUE(IsResult(Deposit(s), code, rule));
   EXPECT_EQ(ListNext(s, kList), want_next);
 }
 
-uint8_t MemAvailable(const ReferenceSvsm& s) { return PhysByte(s, s.vcpus()[0].caa + 1); }
+uint8_t MemAvailable(const ReferenceSvsm& s) {
+  return PhysByte(s, s.vcpus()[0].caa + 1);
+}
 
 // A deposited page: VMPL0-only, still validated, the SVSM's.
 void ExpectDeposited(const ReferenceSvsm& s, uint64_t gpa) {
@@ -70,11 +74,14 @@ Area ReadArea(const ReferenceSvsm& s, uint64_t area, size_t slots) {
 
 // ------------------------------------------------------------------------- DEPOSIT_MEM
 
+// Covers core.deposit-mem.implemented, core.withdraw-mem.implemented, core.deposit-mem.pages-taken
+// and core.withdraw-mem.pages-returned.
 TEST(CoreDepositMem, DepositThenWithdrawRoundTrip) {
   auto s = MakeSvsm();
   EXPECT_EQ(MemAvailable(*s), 0);
   ExpectDeposit(*s, {kPageB, kPageA}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 2);
-  EXPECT_EQ(s->deposited_frames(), (std::set<uint64_t>{kPageA >> kPageShift, kPageB >> kPageShift}));
+  EXPECT_EQ(s->deposited_frames(),
+            (std::set<uint64_t>{kPageA >> kPageShift, kPageB >> kPageShift}));
   ExpectDeposited(*s, kPageA);
   ExpectDeposited(*s, kPageB);
   EXPECT_EQ(MemAvailable(*s), 1);  // in the startup vCPU's CAA, byte 1
@@ -87,7 +94,7 @@ TEST(CoreDepositMem, DepositThenWithdrawRoundTrip) {
   EXPECT_EQ(a.pages[0], kPageA);
   EXPECT_EQ(a.pages[1], kPageB);
   EXPECT_EQ(a.pages[2], 0xAAAAAAAAAAAAAAAAu);  // slots beyond count untouched
-  EXPECT_EQ(PhysByte(*s, kArea + 2), 0xAA);     // the unused bytes 2..7 too
+  EXPECT_EQ(PhysByte(*s, kArea + 2), 0xAA);    // the unused bytes 2..7 too
   EXPECT_EQ(PhysByte(*s, kArea + 7), 0xAA);
   EXPECT_TRUE(s->deposited_frames().empty());
   ExpectGuestOwned(*s, kPageA);
@@ -104,7 +111,8 @@ TEST(CoreDepositMem, Alignment) {
   auto s = MakeSvsm();
   WriteList(*s, kList + 8, {kPageA});
   for (uint64_t off : {1, 4, 7}) {
-    EXPECT_TRUE(IsResult(Deposit(*s, kList + 8 + off), SVSM_ERR_INVALID_PARAMETER, "core.deposit-mem.alignment"));
+    EXPECT_TRUE(IsResult(Deposit(*s, kList + 8 + off), SVSM_ERR_INVALID_PARAMETER,
+                         "core.deposit-mem.alignment"));
   }
   EXPECT_TRUE(s->deposited_frames().empty());
   EXPECT_TRUE(IsResult(Deposit(*s, kList + 8), SVSM_SUCCESS, "core.deposit-mem.pages-taken"));
@@ -114,8 +122,10 @@ TEST(CoreDepositMem, EntriesZeroAndNext) {
   auto s = MakeSvsm();
   WriteList(*s, kList, {kPageA}, 0, /*count_override=*/0);
   EXPECT_TRUE(IsResult(Deposit(*s), SVSM_ERR_INVALID_PARAMETER, "core.deposit-mem.entries-zero"));
-  ExpectDeposit(*s, {kPageA, kPageB}, SVSM_ERR_INVALID_PARAMETER, "core.deposit-mem.next-not-below-entries", 2, 2);
-  ExpectDeposit(*s, {kPageA, kPageB}, SVSM_ERR_INVALID_PARAMETER, "core.deposit-mem.next-not-below-entries", 9, 9);
+  ExpectDeposit(*s, {kPageA, kPageB}, SVSM_ERR_INVALID_PARAMETER,
+                "core.deposit-mem.next-not-below-entries", 2, 2);
+  ExpectDeposit(*s, {kPageA, kPageB}, SVSM_ERR_INVALID_PARAMETER,
+                "core.deposit-mem.next-not-below-entries", 9, 9);
   EXPECT_TRUE(s->deposited_frames().empty());
   EXPECT_EQ(MemAvailable(*s), 0);
   // next = 1: entry 0 (MMIO, would fail) is skipped.
@@ -138,7 +148,8 @@ void CheckDepositLimit(uint64_t offset) {
       EXPECT_EQ(ListNext(*s, list), max);
       EXPECT_EQ(s->deposited_frames().size(), max);
     } else {
-      EXPECT_TRUE(IsResult(r, SVSM_ERR_INVALID_PARAMETER, "core.deposit-mem.list-crosses-page")) << offset;
+      EXPECT_TRUE(IsResult(r, SVSM_ERR_INVALID_PARAMETER, "core.deposit-mem.list-crosses-page"))
+          << offset;
       EXPECT_EQ(ListNext(*s, list), 0);
       EXPECT_TRUE(s->deposited_frames().empty());
     }
@@ -168,7 +179,8 @@ TEST(CoreDepositMem, EntryReservedBitsAreIgnored) {
   // core.deposit-mem.entry-reserved-bits (freedom): bits 11:2 are not must-be-zero.
   for (unsigned bit = 2; bit <= 11; ++bit) {
     auto s = MakeSvsm();
-    ExpectDeposit(*s, {kPageA | (uint64_t{1} << bit)}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 1);
+    ExpectDeposit(*s, {kPageA | (uint64_t{1} << bit)}, SVSM_SUCCESS, "core.deposit-mem.pages-taken",
+                  1);
     EXPECT_EQ(s->deposited_frames(), (std::set<uint64_t>{kPageA >> kPageShift}));
   }
 }
@@ -183,6 +195,7 @@ TEST(CoreDepositMem, LargeEntryMisaligned) {
   }
 }
 
+// Covers core.withdraw-mem.never-incomplete.
 TEST(CoreDepositMem, LargeEntry) {
   auto s = MakeSvsm();
   ExpectDeposit(*s, {Large(kPageA)}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 1);
@@ -217,13 +230,14 @@ TEST(CoreDepositMem, ForbiddenPages) {
                        "core.create-vcpu.vmsa-created"));
   ExpectDeposit(*s, {kPageC}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 1);
   for (uint64_t entry : {c.svsm_base, c.svsm_base + c.svsm_size - kPageSize, Large(c.svsm_base),
-                         c.startup_vmsa, uint64_t{0x100000},          // active VMSAs
-                         c.startup_caa, uint64_t{0x101000},           // active CAAs
+                         c.startup_vmsa, uint64_t{0x100000},            // active VMSAs
+                         c.startup_caa, uint64_t{0x101000},             // active CAAs
                          Large(c.startup_caa & ~(kLargePageSize - 1)),  // 2 MiB holding a CAA
-                         Large(0),                                     // 2 MiB holding a VMSA + CAA
-                         kPageC}) {                                    // already deposited
+                         Large(0),   // 2 MiB holding a VMSA + CAA
+                         kPageC}) {  // already deposited
     const uint64_t first = kPageA + 0x10000 + s->deposited_frames().size() * kPageSize;
-    ExpectDeposit(*s, {first, entry}, SVSM_ERR_INVALID_ADDRESS, "core.deposit-mem.entry-forbidden", 1);
+    ExpectDeposit(*s, {first, entry}, SVSM_ERR_INVALID_ADDRESS, "core.deposit-mem.entry-forbidden",
+                  1);
     ExpectDeposited(*s, first);  // the entry before the failing one stays deposited
   }
   EXPECT_EQ(s->deposited_frames().size(), 11u);
@@ -234,8 +248,8 @@ TEST(CoreDepositMem, ForbiddenPages) {
 
 TEST(CoreDepositMem, UnusableMemoryFaults) {
   auto s = MakeSvsm();
-  for (uint64_t entry : {kLow, Large(kLow), kShared, kMmio, uint64_t{0x90000000}, uint64_t{0x200000000},
-                         Large(0xFFFFFFFFFFE00000)}) {
+  for (uint64_t entry : {kLow, Large(kLow), kShared, kMmio, uint64_t{0x90000000},
+                         uint64_t{0x200000000}, Large(0xFFFFFFFFFFE00000)}) {
     ExpectDeposit(*s, {kPageA, entry}, SVSM_ERR_INVALID_ADDRESS, "general.faulting-address", 1);
     ExpectDeposited(*s, kPageA);
     ASSERT_TRUE(IsResult(Withdraw(*s), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
@@ -277,18 +291,19 @@ TEST(CoreDepositMem, DepositedPagesAreSvsmMemory) {
   auto s = MakeSvsm();
   ExpectDeposit(*s, {kPageA, Large(0x400000)}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 2);
   WriteList(*s, kList + 0x800, {PvalidateEntryBits(kPageA, 0, 0)});
-  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_PVALIDATE, kList + 0x800), SVSM_ERR_INVALID_ADDRESS,
-                       "core.pvalidate.entry-svsm-memory"));
+  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_PVALIDATE, kList + 0x800),
+                       SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory"));
   WriteList(*s, kList + 0x800, {PvalidateEntryBits(0x400000, 1, 0, 1)});
-  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_PVALIDATE, kList + 0x800), SVSM_ERR_INVALID_ADDRESS,
-                       "core.pvalidate.entry-svsm-memory"));
+  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_PVALIDATE, kList + 0x800),
+                       SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory"));
   EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_REMAP_CA, kPageA), SVSM_ERR_INVALID_ADDRESS,
                        "core.remap-ca.forbidden-address"));
   WriteVmsaPage(*s, 0x100000, ValidVmsa(*s, 2));
-  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_CREATE_VCPU, kPageA, 0x101000, 1), SVSM_ERR_INVALID_ADDRESS,
-                       "core.create-vcpu.forbidden-address"));
-  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_CREATE_VCPU, 0x100000, 0x400000 + 5 * kPageSize, 1),
+  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_CREATE_VCPU, kPageA, 0x101000, 1),
                        SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.forbidden-address"));
+  EXPECT_TRUE(
+      IsResult(CoreCall(*s, 0, SVSM_CORE_CREATE_VCPU, 0x100000, 0x400000 + 5 * kPageSize, 1),
+               SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.forbidden-address"));
   EXPECT_FALSE(s->vcpus()[1].vmsa.has_value());
   // Nor may the guest put a call's data there (WITHDRAW area, PVALIDATE list).
   EXPECT_TRUE(IsResult(Withdraw(*s, kPageA), SVSM_ERR_INVALID_ADDRESS, "general.faulting-address"));
@@ -303,7 +318,8 @@ TEST(CoreWithdrawMem, Alignment) {
   auto s = MakeSvsm();
   ExpectDeposit(*s, {kPageA}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 1);
   for (uint64_t off : {1, 4, 7}) {
-    EXPECT_TRUE(IsResult(Withdraw(*s, kArea + off), SVSM_ERR_INVALID_PARAMETER, "core.withdraw-mem.alignment"));
+    EXPECT_TRUE(IsResult(Withdraw(*s, kArea + off), SVSM_ERR_INVALID_PARAMETER,
+                         "core.withdraw-mem.alignment"));
   }
   EXPECT_EQ(s->deposited_frames().size(), 1u);
   EXPECT_EQ(MemAvailable(*s), 1);
@@ -311,10 +327,12 @@ TEST(CoreWithdrawMem, Alignment) {
 
 TEST(CoreWithdrawMem, NoRoom) {
   auto s = MakeSvsm();
-  EXPECT_TRUE(IsResult(Withdraw(*s, kArea + 0xFF8), SVSM_ERR_INVALID_PARAMETER, "core.withdraw-mem.no-room"));
+  EXPECT_TRUE(IsResult(Withdraw(*s, kArea + 0xFF8), SVSM_ERR_INVALID_PARAMETER,
+                       "core.withdraw-mem.no-room"));
   ExpectDeposit(*s, {kPageA}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 1);
   GuestWriteBytes(*s, kArea + 0xFF8, std::vector<uint8_t>(8, 0xAA));
-  EXPECT_TRUE(IsResult(Withdraw(*s, kArea + 0xFF8), SVSM_ERR_INVALID_PARAMETER, "core.withdraw-mem.no-room"));
+  EXPECT_TRUE(IsResult(Withdraw(*s, kArea + 0xFF8), SVSM_ERR_INVALID_PARAMETER,
+                       "core.withdraw-mem.no-room"));
   EXPECT_EQ(PhysU64(*s, kArea + 0xFF8), 0xAAAAAAAAAAAAAAAAu);
   ExpectDeposited(*s, kPageA);
   EXPECT_EQ(MemAvailable(*s), 1);
@@ -322,31 +340,37 @@ TEST(CoreWithdrawMem, NoRoom) {
 
 TEST(CoreWithdrawMem, CapacityFollowsThePageOffset) {
   auto s = MakeSvsm();
-  ExpectDeposit(*s, {kPageA, kPageB, kPageC, kPageC + kPageSize}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 4);
+  ExpectDeposit(*s, {kPageA, kPageB, kPageC, kPageC + kPageSize}, SVSM_SUCCESS,
+                "core.deposit-mem.pages-taken", 4);
   // At 0xFF0 one gPA fits.
-  EXPECT_TRUE(IsResult(Withdraw(*s, kArea + 0xFF0), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
+  EXPECT_TRUE(
+      IsResult(Withdraw(*s, kArea + 0xFF0), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
   EXPECT_EQ(ReadArea(*s, kArea + 0xFF0, 1).count, 1);
   EXPECT_EQ(ReadArea(*s, kArea + 0xFF0, 1).pages[0], kPageA);
   EXPECT_EQ(MemAvailable(*s), 1);
   EXPECT_EQ(s->deposited_frames().size(), 3u);
   // At 0xFE8 two fit.
-  EXPECT_TRUE(IsResult(Withdraw(*s, kArea + 0xFE8), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
+  EXPECT_TRUE(
+      IsResult(Withdraw(*s, kArea + 0xFE8), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
   EXPECT_EQ(ReadArea(*s, kArea + 0xFE8, 2).count, 2);
   EXPECT_EQ(ReadArea(*s, kArea + 0xFE8, 2).pages, (std::vector<uint64_t>{kPageB, kPageC}));
   EXPECT_EQ(MemAvailable(*s), 1);
   ExpectGuestOwned(*s, kPageB);
   ExpectDeposited(*s, kPageC + kPageSize);
   // The last one.
-  EXPECT_TRUE(IsResult(Withdraw(*s, kArea + 0xFE8), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
+  EXPECT_TRUE(
+      IsResult(Withdraw(*s, kArea + 0xFE8), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
   EXPECT_EQ(ReadArea(*s, kArea + 0xFE8, 2).count, 1);
-  EXPECT_EQ(ReadArea(*s, kArea + 0xFE8, 2).pages, (std::vector<uint64_t>{kPageC + kPageSize, kPageC}));
+  EXPECT_EQ(ReadArea(*s, kArea + 0xFE8, 2).pages,
+            (std::vector<uint64_t>{kPageC + kPageSize, kPageC}));
   EXPECT_EQ(MemAvailable(*s), 0);
 }
 
 TEST(CoreWithdrawMem, AreaMustBeAccessible) {
   auto s = MakeSvsm();
   ExpectDeposit(*s, {kPageA}, SVSM_SUCCESS, "core.deposit-mem.pages-taken", 1);
-  for (uint64_t area : {kLow, kMmio, uint64_t{0x90000000}, s->config().svsm_base, s->config().startup_vmsa}) {
+  for (uint64_t area :
+       {kLow, kMmio, uint64_t{0x90000000}, s->config().svsm_base, s->config().startup_vmsa}) {
     EXPECT_TRUE(IsResult(Withdraw(*s, area), SVSM_ERR_INVALID_ADDRESS, "general.faulting-address"))
         << std::hex << area;
   }
@@ -363,7 +387,8 @@ TEST(CoreWithdrawMem, PagesGoToTheRequestingVmpl) {
   WriteVmsaPage(*s, 0x100000, ValidVmsa(*s, 3));
   ASSERT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_CREATE_VCPU, 0x100000, kShared, 1), SVSM_SUCCESS,
                        "core.create-vcpu.vmsa-created"));
-  EXPECT_TRUE(IsResult(Withdraw(*s, kShared + 0x1000, 1), SVSM_SUCCESS, "core.withdraw-mem.pages-returned"));
+  EXPECT_TRUE(IsResult(Withdraw(*s, kShared + 0x1000, 1), SVSM_SUCCESS,
+                       "core.withdraw-mem.pages-returned"));
   EXPECT_EQ(ReadArea(*s, kShared + 0x1000, 1).count, 1);
   ExpectGuestOwned(*s, kPageA, 3);
   EXPECT_TRUE(CanRead(*s, 1, kPageA));

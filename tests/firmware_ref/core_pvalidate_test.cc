@@ -9,17 +9,25 @@ using namespace svsm_ref::testing;  // NOLINT
 // Default platform: boot-ram 0..16 MiB validated at launch; low-ram 16 MiB..2 GiB not
 // validated (SVSM region 0x40000000 + 16 MiB inside it); shared RAM 0x80000000 + 16 MiB;
 // a hole up to MMIO at 0xE0000000; high-ram 4..8 GiB.
-constexpr uint64_t kList = 0x700000;     // boot-ram, two validated pages
-constexpr uint64_t kLow = 0x1000000;     // first low-ram page (not validated)
-constexpr uint64_t kLarge = 0x1200000;   // a 2 MiB frame in low-ram
+constexpr uint64_t kList = 0x700000;    // boot-ram, two validated pages
+constexpr uint64_t kLow = 0x1000000;    // first low-ram page (not validated)
+constexpr uint64_t kLarge = 0x1200000;  // a 2 MiB frame in low-ram
 constexpr uint64_t kShared = 0x80000000;
 constexpr uint64_t kMmio = 0xE0000000;
 constexpr uint64_t kHole = 0x90000000;
 
-uint64_t V4k(uint64_t gpa, unsigned ignore_cf = 0) { return PvalidateEntryBits(gpa, 0, 1, ignore_cf); }
-uint64_t R4k(uint64_t gpa, unsigned ignore_cf = 0) { return PvalidateEntryBits(gpa, 0, 0, ignore_cf); }
-uint64_t V2m(uint64_t gpa, unsigned ignore_cf = 0) { return PvalidateEntryBits(gpa, 1, 1, ignore_cf); }
-uint64_t R2m(uint64_t gpa, unsigned ignore_cf = 0) { return PvalidateEntryBits(gpa, 1, 0, ignore_cf); }
+uint64_t V4k(uint64_t gpa, unsigned ignore_cf = 0) {
+  return PvalidateEntryBits(gpa, 0, 1, ignore_cf);
+}
+uint64_t R4k(uint64_t gpa, unsigned ignore_cf = 0) {
+  return PvalidateEntryBits(gpa, 0, 0, ignore_cf);
+}
+uint64_t V2m(uint64_t gpa, unsigned ignore_cf = 0) {
+  return PvalidateEntryBits(gpa, 1, 1, ignore_cf);
+}
+uint64_t R2m(uint64_t gpa, unsigned ignore_cf = 0) {
+  return PvalidateEntryBits(gpa, 1, 0, ignore_cf);
+}
 
 CallResult Pvalidate(ReferenceSvsm& s, uint64_t list = kList, size_t vcpu = 0) {
   const RegisterSet in = Regs(CoreRax(SVSM_CORE_PVALIDATE), list);
@@ -38,7 +46,9 @@ void ExpectList(ReferenceSvsm& s, const std::vector<uint64_t>& entries, uint32_t
   EXPECT_EQ(ListNext(s, kList), want_next);
 }
 
-PageAttrs Granted(uint8_t vmpl, bool large) { return ReferenceSvsm::GrantedAttrs(vmpl, large); }
+PageAttrs Granted(uint8_t vmpl, bool large) {
+  return ReferenceSvsm::GrantedAttrs(vmpl, large);
+}
 
 // What the guest VMPL sees of a validated page: VMPL1..2 full access, VMPL3 none.
 void ExpectGuestPage(const ReferenceSvsm& s, uint64_t gpa, bool large) {
@@ -139,7 +149,8 @@ TEST(CorePvalidate, NextNotBelowEntries) {
 TEST(CorePvalidate, EntryReservedBitsEach) {
   for (unsigned bit = 4; bit <= 11; ++bit) {
     auto s = MakeSvsm();
-    ExpectList(*s, {V4k(kLow), V4k(kLow + kPageSize) | (uint64_t{1} << bit), V4k(kLow + 2 * kPageSize)},
+    ExpectList(*s,
+               {V4k(kLow), V4k(kLow + kPageSize) | (uint64_t{1} << bit), V4k(kLow + 2 * kPageSize)},
                SVSM_ERR_INVALID_PARAMETER, "core.pvalidate.entry-reserved-bits", 1);
     ExpectGuestPage(*s, kLow, false);  // processed before the failing entry: stays processed
     ExpectInvalidPage(*s, kLow + kPageSize);
@@ -170,8 +181,9 @@ TEST(CorePvalidate, LargeEntryMisaligned) {
 
 TEST(CorePvalidate, EntryNotGuestMemory) {
   auto s = MakeSvsm();
-  for (uint64_t entry : {V4k(kHole), V4k(kMmio), V2m(kMmio), V4k(0x200000000), V2m(0x1FFE00000 + 0x200000),
-                         V4k(0xFFFFFFFFFFFFF000), V2m(0xFFFFFFFFFFE00000)}) {
+  for (uint64_t entry :
+       {V4k(kHole), V4k(kMmio), V2m(kMmio), V4k(0x200000000), V2m(0x1FFE00000 + 0x200000),
+        V4k(0xFFFFFFFFFFFFF000), V2m(0xFFFFFFFFFFE00000)}) {
     ExpectList(*s, {V4k(kLow, 1), entry}, SVSM_ERR_INVALID_ADDRESS,
                "core.pvalidate.entry-not-guest-memory", 1);
   }
@@ -187,7 +199,8 @@ TEST(CorePvalidate, SvsmRegionIsSvsmMemory) {
   const uint64_t base = s->config().svsm_base, end = base + s->config().svsm_size;
   for (uint64_t entry : {V4k(base), V4k(end - kPageSize), V2m(base), V2m(end - kLargePageSize),
                          R4k(base, 1), V4k(base, 1)}) {
-    ExpectList(*s, {V4k(kLow, 1), entry}, SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory", 1);
+    ExpectList(*s, {V4k(kLow, 1), entry}, SVSM_ERR_INVALID_ADDRESS,
+               "core.pvalidate.entry-svsm-memory", 1);
   }
   // The region stays VMPL0-only and validated.
   EXPECT_TRUE(s->PageStateAt(base).validated);
@@ -197,15 +210,15 @@ TEST(CorePvalidate, SvsmRegionIsSvsmMemory) {
              "core.pvalidate.process-from-next", 2);
   ExpectGuestPage(*s, base - kPageSize, true);
   ExpectGuestPage(*s, end, true);
-  ExpectList(*s, {R2m(base - kLargePageSize), R2m(end), V4k(base - kPageSize), V4k(end)}, SVSM_SUCCESS,
-             "core.pvalidate.process-from-next", 4);
+  ExpectList(*s, {R2m(base - kLargePageSize), R2m(end), V4k(base - kPageSize), V4k(end)},
+             SVSM_SUCCESS, "core.pvalidate.process-from-next", 4);
   ExpectGuestPage(*s, base - kPageSize, false);
   ExpectGuestPage(*s, end, false);
 }
 
 TEST(CorePvalidate, LargeRangeWhoseTailIsSvsmMemory) {
   PlatformConfig config = DefaultPlatformConfig();
-  config.svsm_base = 0x3FFFF000;  // the last 4 KiB of the 2 MiB frame at 0x3FE00000
+  config.svsm_base = 0x3FFFF000;   // the last 4 KiB of the 2 MiB frame at 0x3FE00000
   config.startup_vmsa = 0x9FF000;  // the last 4 KiB of the 2 MiB frame at 0x800000
   auto s = MakeSvsm(config);
   ASSERT_NE(s, nullptr);
@@ -214,7 +227,8 @@ TEST(CorePvalidate, LargeRangeWhoseTailIsSvsmMemory) {
   ExpectInvalidPage(*s, 0x3FE00000);
   ExpectList(*s, {V4k(kLow + kPageSize), V2m(0x800000)}, SVSM_ERR_INVALID_ADDRESS,
              "core.pvalidate.entry-svsm-memory", 1);
-  ExpectList(*s, {R2m(0x800000, 1)}, SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory", 0);
+  ExpectList(*s, {R2m(0x800000, 1)}, SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory",
+             0);
   // 4 KiB just below the SVSM region is fine.
   ExpectList(*s, {V4k(0x3FFFE000)}, SVSM_SUCCESS, "core.pvalidate.process-from-next", 1);
 }
@@ -222,7 +236,8 @@ TEST(CorePvalidate, LargeRangeWhoseTailIsSvsmMemory) {
 TEST(CorePvalidate, ActiveVmsaIsSvsmMemory) {
   auto s = MakeSvsm();
   const uint64_t vmsa = s->config().startup_vmsa;
-  ExpectList(*s, {V4k(kLow), R4k(vmsa)}, SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory", 1);
+  ExpectList(*s, {V4k(kLow), R4k(vmsa)}, SVSM_ERR_INVALID_ADDRESS,
+             "core.pvalidate.entry-svsm-memory", 1);
   ExpectList(*s, {V4k(vmsa, 1)}, SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory", 0);
   ExpectList(*s, {R2m(vmsa & ~(kLargePageSize - 1))}, SVSM_ERR_INVALID_ADDRESS,
              "core.pvalidate.entry-svsm-memory", 0);
@@ -243,8 +258,10 @@ TEST(CorePvalidate, SharedMemoryFailInput) {
   auto s = MakeSvsm();
   ExpectList(*s, {V4k(kLow), V4k(kShared)}, SVSM_ERR_PVALIDATE_FAIL_INPUT,
              "core.pvalidate.instruction-failure", 1);
-  ExpectList(*s, {V2m(kShared)}, SVSM_ERR_PVALIDATE_FAIL_INPUT, "core.pvalidate.instruction-failure", 0);
-  ExpectList(*s, {R4k(kShared, 1)}, SVSM_ERR_PVALIDATE_FAIL_INPUT, "core.pvalidate.instruction-failure", 0);
+  ExpectList(*s, {V2m(kShared)}, SVSM_ERR_PVALIDATE_FAIL_INPUT,
+             "core.pvalidate.instruction-failure", 0);
+  ExpectList(*s, {R4k(kShared, 1)}, SVSM_ERR_PVALIDATE_FAIL_INPUT,
+             "core.pvalidate.instruction-failure", 0);
   ExpectGuestPage(*s, kLow, false);
   EXPECT_EQ(s->PageStateAt(kShared), PageAttrs{});
 }
@@ -259,11 +276,14 @@ TEST(CorePvalidate, SmallPagesOnlyRegionSizeMismatch) {
              "core.pvalidate.instruction-failure", 1);
   ExpectInvalidPage(*s, kLarge);
   // 4 KiB entries work there; 2 MiB entries elsewhere (high-ram) still work.
-  ExpectList(*s, {V4k(kLarge), V2m(0x100000000)}, SVSM_SUCCESS, "core.pvalidate.process-from-next", 2);
+  ExpectList(*s, {V4k(kLarge), V2m(0x100000000)}, SVSM_SUCCESS, "core.pvalidate.process-from-next",
+             2);
   ExpectGuestPage(*s, kLarge, false);
   ExpectGuestPage(*s, 0x100000000, true);
 }
 
+// Covers core.pvalidate.no-change (ignore_cf 0 and 1), core.pvalidate.rescind-revokes-access,
+// core.pvalidate.validate-zeroes-page and core.pvalidate.validate-grants-access.
 TEST(CorePvalidate, ValidateRescindRevalidateNoChange) {
   auto s = MakeSvsm();
   ExpectList(*s, {V4k(kLow)}, SVSM_SUCCESS, "core.pvalidate.process-from-next", 1);
@@ -290,6 +310,7 @@ TEST(CorePvalidate, ValidateRescindRevalidateNoChange) {
   EXPECT_EQ(GuestReadBytes(*s, kLow, 8), std::vector<uint8_t>(8, 0));
 }
 
+// Covers core.pvalidate.validate-zeroes-page (4 KiB and 2 MiB).
 TEST(CorePvalidate, ValidateZeroesThePage) {
   auto s = MakeSvsm();
   // A launch-validated page with data: rescind, re-validate, read zeros (first and last byte).
@@ -343,13 +364,14 @@ TEST(CorePvalidate, LargePageStatesAndSizeMismatch) {
 
 TEST(CorePvalidate, EntriesBeforeAFailureStayProcessed) {
   auto s = MakeSvsm();
-  ExpectList(*s, {V4k(kLow), V2m(kLarge), V4k(kMmio), V4k(kLow + kPageSize)}, SVSM_ERR_INVALID_ADDRESS,
-             "core.pvalidate.entry-not-guest-memory", 2);
+  ExpectList(*s, {V4k(kLow), V2m(kLarge), V4k(kMmio), V4k(kLow + kPageSize)},
+             SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-not-guest-memory", 2);
   ExpectGuestPage(*s, kLow, false);
   ExpectGuestPage(*s, kLarge, true);
   ExpectInvalidPage(*s, kLow + kPageSize);
   // The guest fixes the failing entry and continues from `next` as the SVSM left it.
-  WriteList(*s, kList, {V4k(kLow), V2m(kLarge), V4k(kLow + 2 * kPageSize), V4k(kLow + kPageSize)}, 2);
+  WriteList(*s, kList, {V4k(kLow), V2m(kLarge), V4k(kLow + 2 * kPageSize), V4k(kLow + kPageSize)},
+            2);
   EXPECT_TRUE(IsResult(Pvalidate(*s), SVSM_SUCCESS, "core.pvalidate.process-from-next"));
   EXPECT_EQ(ListNext(*s, kList), 4);
   ExpectGuestPage(*s, kLow + kPageSize, false);
@@ -380,15 +402,19 @@ TEST(CorePvalidate, IncompleteAndReissueUntilSuccess) {
   EXPECT_TRUE(IsResult(Pvalidate(*s), SVSM_SUCCESS, "core.pvalidate.process-from-next"));
   EXPECT_EQ(ListNext(*s, kList), 2);
   // A failure inside a slice reports the failing index.
-  WriteList(*s, kList, {R4k(kLow + 2 * kPageSize), R4k(kLow + 3 * kPageSize), R4k(kLow),
-                        R4k(kLow + 4 * kPageSize)});
+  WriteList(
+      *s, kList,
+      {R4k(kLow + 2 * kPageSize), R4k(kLow + 3 * kPageSize), R4k(kLow), R4k(kLow + 4 * kPageSize)});
   EXPECT_TRUE(IsResult(Pvalidate(*s), SVSM_ERR_INCOMPLETE, "core.pvalidate.incomplete"));
   EXPECT_EQ(ListNext(*s, kList), 2);
-  EXPECT_TRUE(IsResult(Pvalidate(*s), SVSM_ERR_PVALIDATE_FAIL_NO_CHANGE, "core.pvalidate.no-change"));
+  EXPECT_TRUE(
+      IsResult(Pvalidate(*s), SVSM_ERR_PVALIDATE_FAIL_NO_CHANGE, "core.pvalidate.no-change"));
   EXPECT_EQ(ListNext(*s, kList), 2);
   ExpectGuestPage(*s, kLow + 4 * kPageSize, false);
 }
 
+// Covers core.pvalidate.validate-grants-access and core.pvalidate.rescind-revokes-access for
+// the requesting VMPL.
 TEST(CorePvalidate, PermissionsForTheRequestingVmplOnly) {
   auto s = MakeSvsm();
   ExpectList(*s, {V4k(kLow)}, SVSM_SUCCESS, "core.pvalidate.process-from-next", 1);
@@ -422,7 +448,8 @@ TEST(CorePvalidate, ListMustBeAccessibleMemory) {
   // A list in shared RAM is fine.
   const uint64_t shared_list = kShared + 0x2000;
   WriteList(*s, shared_list, {V4k(kLow)});
-  EXPECT_TRUE(IsResult(Pvalidate(*s, shared_list), SVSM_SUCCESS, "core.pvalidate.process-from-next"));
+  EXPECT_TRUE(
+      IsResult(Pvalidate(*s, shared_list), SVSM_SUCCESS, "core.pvalidate.process-from-next"));
   EXPECT_EQ(ListNext(*s, shared_list), 1);
   // A list whose own page an entry rescinds: `next` cannot be written back.
   WriteList(*s, kLow, {R4k(kLow)});

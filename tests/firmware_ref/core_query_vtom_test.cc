@@ -9,6 +9,7 @@ using namespace svsm_ref::testing;  // NOLINT
 
 // ------------------------------------------------------------------------- QUERY_PROTOCOL
 
+// Also covers core.mandatory (core 1 always available) and core.query-protocol.no-memory.
 TEST(CoreQueryProtocol, EveryProtocolAndVersion) {
   auto s = MakeSvsm();  // core 1..1 and attestation 1..1
   for (uint32_t protocol = 0; protocol <= 8; ++protocol) {
@@ -17,7 +18,7 @@ TEST(CoreQueryProtocol, EveryProtocolAndVersion) {
       const RegisterSet in = Regs(CoreRax(SVSM_CORE_QUERY_PROTOCOL), rcx, 0x1111, 0x2222, 0x3333);
       const CallResult r = Call(*s, 0, in);
       const bool available = (protocol == 0 || protocol == 1) && version == 1;
-      const char* rule = !available   ? "core.query-protocol.unavailable"
+      const char* rule = !available      ? "core.query-protocol.unavailable"
                          : protocol == 0 ? "core.query-protocol.core-available"
                                          : "core.query-protocol.available";
       SCOPED_TRACE(::testing::Message() << "protocol " << protocol << " version " << version);
@@ -34,8 +35,9 @@ TEST(CoreQueryProtocol, EveryProtocolAndVersion) {
 
 TEST(CoreQueryProtocol, UnknownProtocolAndHugeVersion) {
   auto s = MakeSvsm();
-  for (uint64_t rcx : {uint64_t{0xFFFFFFFFFFFFFFFF}, uint64_t{0xFFFFFFFF00000001}, uint64_t{0x00000000FFFFFFFF},
-                       uint64_t{0x0000000100000002}, uint64_t{0x0000000500000001}}) {
+  for (uint64_t rcx :
+       {uint64_t{0xFFFFFFFFFFFFFFFF}, uint64_t{0xFFFFFFFF00000001}, uint64_t{0x00000000FFFFFFFF},
+        uint64_t{0x0000000100000002}, uint64_t{0x0000000500000001}}) {
     const CallResult r = CoreCall(*s, 0, SVSM_CORE_QUERY_PROTOCOL, rcx);
     EXPECT_TRUE(IsResult(r, SVSM_SUCCESS, "core.query-protocol.unavailable")) << std::hex << rcx;
     EXPECT_EQ(r.regs.rcx, 0u);
@@ -52,15 +54,17 @@ TEST(CoreQueryProtocol, ReportsTheConfiguredRange) {
   for (uint32_t version = 0; version <= 4; ++version) {
     const CallResult r = CoreCall(*s, 0, SVSM_CORE_QUERY_PROTOCOL, (uint64_t{1} << 32) | version);
     const bool available = version >= 1 && version <= 3;
-    EXPECT_TRUE(IsResult(r, SVSM_SUCCESS,
-                         available ? "core.query-protocol.available" : "core.query-protocol.unavailable"));
+    EXPECT_TRUE(
+        IsResult(r, SVSM_SUCCESS,
+                 available ? "core.query-protocol.available" : "core.query-protocol.unavailable"));
     EXPECT_EQ(r.regs.rcx, available ? 0x0000000300000001u : 0u) << version;
   }
 }
 
 TEST(CoreUnknownCall, CallIdsAboveSeven) {
   auto s = MakeSvsm();
-  for (uint64_t call : {uint64_t{8}, uint64_t{9}, uint64_t{0x100}, uint64_t{0x7FFFFFFF}, uint64_t{0xFFFFFFFF}}) {
+  for (uint64_t call :
+       {uint64_t{8}, uint64_t{9}, uint64_t{0x100}, uint64_t{0x7FFFFFFF}, uint64_t{0xFFFFFFFF}}) {
     const RegisterSet in = Regs(call, 0x1000, 0x2000, 3, 4);
     const CallResult r = Call(*s, 0, in);
     EXPECT_TRUE(IsResult(r, SVSM_ERR_UNSUPPORTED_CALL, "core.unknown-call")) << call;
@@ -105,8 +109,8 @@ TEST(CoreConfigureVtom, QuerySupported) {
   const CallResult r = Vtom(*s, kQuery, 0xAAAA, 0xBBBB, 0xCCCC);
   EXPECT_TRUE(IsResult(r, SVSM_SUCCESS, "core.configure-vtom.query-result"));
   EXPECT_EQ(r.regs.rcx, (uint64_t{20} << 12) | 2);  // supported, alignment 2^20
-  EXPECT_EQ(r.regs.rdx, kFourGiB);                   // minimum vTOM
-  EXPECT_EQ(r.regs.r8, uint64_t{1} << 51);           // maximum vTOM
+  EXPECT_EQ(r.regs.rdx, kFourGiB);                  // minimum vTOM
+  EXPECT_EQ(r.regs.r8, uint64_t{1} << 51);          // maximum vTOM
   EXPECT_EQ(r.regs.r9, 0xCCCCu);
   EXPECT_EQ(s->VmsaOf(0)->virtual_tom, 0u);
 }
@@ -116,7 +120,8 @@ TEST(CoreConfigureVtom, QueryReservedBitsEach) {
   for (unsigned bit = 1; bit <= 63; ++bit) {
     const uint64_t rcx = kQuery | (uint64_t{1} << bit);
     const CallResult r = Vtom(*s, rcx, 0xAAAA, 0xBBBB);
-    EXPECT_TRUE(IsResult(r, SVSM_ERR_INVALID_PARAMETER, "core.configure-vtom.query-reserved-bits")) << bit;
+    EXPECT_TRUE(IsResult(r, SVSM_ERR_INVALID_PARAMETER, "core.configure-vtom.query-reserved-bits"))
+        << bit;
     EXPECT_EQ(r.regs.rcx, rcx);
     EXPECT_EQ(r.regs.rdx, 0xAAAAu);
     EXPECT_EQ(r.regs.r8, 0xBBBBu);
@@ -133,15 +138,18 @@ TEST(CoreConfigureVtom, UnsupportedPlatform) {
   EXPECT_EQ(r.regs.rcx, 0u);
   EXPECT_EQ(r.regs.rdx, 0xAAAAu);  // undefined: the model leaves them
   EXPECT_EQ(r.regs.r8, 0xBBBBu);
-  for (uint64_t rcx : {kEnable | kFourGiB, uint64_t{0}, kEnable | kSetCr3 | kSetRip | kSetRsp | kFourGiB}) {
-    ExpectConfigureRefused(*s, rcx, SVSM_ERR_INVALID_REQUEST, "core.configure-vtom.cannot-reconfigure");
+  for (uint64_t rcx :
+       {kEnable | kFourGiB, uint64_t{0}, kEnable | kSetCr3 | kSetRip | kSetRsp | kFourGiB}) {
+    ExpectConfigureRefused(*s, rcx, SVSM_ERR_INVALID_REQUEST,
+                           "core.configure-vtom.cannot-reconfigure");
   }
 }
 
 TEST(CoreConfigureVtom, ConfigureReservedBitsEach) {
   auto s = MakeSvsm();
   for (unsigned bit = 5; bit <= 11; ++bit) {
-    ExpectConfigureRefused(*s, kEnable | kSetCr3 | kFourGiB | (uint64_t{1} << bit), SVSM_ERR_INVALID_PARAMETER,
+    ExpectConfigureRefused(*s, kEnable | kSetCr3 | kFourGiB | (uint64_t{1} << bit),
+                           SVSM_ERR_INVALID_PARAMETER,
                            "core.configure-vtom.configure-reserved-bits");
   }
 }
@@ -152,7 +160,8 @@ TEST(CoreConfigureVtom, SeveralVcpusCannotReconfigure) {
   ASSERT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_CREATE_VCPU, 0x100000, 0x101000, 1), SVSM_SUCCESS,
                        "core.create-vcpu.vmsa-created"));
   const uint64_t rcx = kEnable | kSetRip | kFourGiB;
-  ExpectConfigureRefused(*s, rcx, SVSM_ERR_INVALID_REQUEST, "core.configure-vtom.cannot-reconfigure");
+  ExpectConfigureRefused(*s, rcx, SVSM_ERR_INVALID_REQUEST,
+                         "core.configure-vtom.cannot-reconfigure");
   ExpectConfigureRefused(*s, 0, SVSM_ERR_INVALID_REQUEST, "core.configure-vtom.cannot-reconfigure");
   const std::vector<uint8_t> vmsa1 = VmsaBytes(*s, 1);
   EXPECT_TRUE(IsResult(Vtom(*s, rcx, 0, 0, 0, 1), SVSM_ERR_INVALID_REQUEST,
@@ -170,21 +179,24 @@ TEST(CoreConfigureVtom, SeveralVcpusCannotReconfigure) {
 TEST(CoreConfigureVtom, Misaligned) {
   auto s = MakeSvsm();
   for (uint64_t vtom : {kFourGiB + kPageSize, kFourGiB + 0x80000, kFourGiB + 0xFF000}) {
-    ExpectConfigureRefused(*s, kEnable | vtom, SVSM_ERR_INVALID_PARAMETER, "core.configure-vtom.misaligned-vtom");
+    ExpectConfigureRefused(*s, kEnable | vtom, SVSM_ERR_INVALID_PARAMETER,
+                           "core.configure-vtom.misaligned-vtom");
   }
 }
 
 TEST(CoreConfigureVtom, OutOfRange) {
   auto s = MakeSvsm();
-  for (uint64_t vtom : {uint64_t{0}, uint64_t{0x100000}, kFourGiB - 0x100000, (uint64_t{1} << 51) + 0x100000,
-                        uint64_t{0xFFFFFFFFFFF00000}}) {
+  for (uint64_t vtom : {uint64_t{0}, uint64_t{0x100000}, kFourGiB - 0x100000,
+                        (uint64_t{1} << 51) + 0x100000, uint64_t{0xFFFFFFFFFFF00000}}) {
     ExpectConfigureRefused(*s, kEnable | kSetCr3 | vtom, SVSM_ERR_INVALID_ADDRESS,
                            "core.configure-vtom.unsupported-vtom");
   }
   // The bounds themselves are supported.
-  EXPECT_TRUE(IsResult(Vtom(*s, kEnable | kFourGiB), SVSM_SUCCESS, "core.configure-vtom.configured"));
+  EXPECT_TRUE(
+      IsResult(Vtom(*s, kEnable | kFourGiB), SVSM_SUCCESS, "core.configure-vtom.configured"));
   EXPECT_EQ(s->VmsaOf(0)->virtual_tom, kFourGiB);
-  EXPECT_TRUE(IsResult(Vtom(*s, kEnable | (uint64_t{1} << 51)), SVSM_SUCCESS, "core.configure-vtom.configured"));
+  EXPECT_TRUE(IsResult(Vtom(*s, kEnable | (uint64_t{1} << 51)), SVSM_SUCCESS,
+                       "core.configure-vtom.configured"));
   EXPECT_EQ(s->VmsaOf(0)->virtual_tom, uint64_t{1} << 51);
 }
 
@@ -200,8 +212,8 @@ TEST(CoreConfigureVtom, ConfiguredSetsTheVmsa) {
   auto s = MakeSvsm();
   const auto before = *s->VmsaOf(0);
   const uint64_t vtom = uint64_t{1} << 40;
-  CallResult r = Vtom(*s, kEnable | kSetCr3 | kSetRip | kSetRsp | vtom, 0x123000, 0xFFFF800000001000,
-                      0xFFFF800000ff0);
+  CallResult r = Vtom(*s, kEnable | kSetCr3 | kSetRip | kSetRsp | vtom, 0x123000,
+                      0xFFFF800000001000, 0xFFFF800000ff0);
   EXPECT_TRUE(IsResult(r, SVSM_SUCCESS, "core.configure-vtom.configured"));
   auto v = *s->VmsaOf(0);
   EXPECT_EQ(v.virtual_tom, vtom);
@@ -265,7 +277,8 @@ TEST(CoreConfigureVtom, AlignmentFromTheConfiguration) {
                          "core.configure-vtom.misaligned-vtom");
   ExpectConfigureRefused(*s, kEnable | (uint64_t{5} << 32), SVSM_ERR_INVALID_ADDRESS,
                          "core.configure-vtom.unsupported-vtom");
-  EXPECT_TRUE(IsResult(Vtom(*s, kEnable | (uint64_t{3} << 30)), SVSM_SUCCESS, "core.configure-vtom.configured"));
+  EXPECT_TRUE(IsResult(Vtom(*s, kEnable | (uint64_t{3} << 30)), SVSM_SUCCESS,
+                       "core.configure-vtom.configured"));
   EXPECT_EQ(s->VmsaOf(0)->virtual_tom, uint64_t{3} << 30);
 }
 

@@ -12,7 +12,9 @@ constexpr uint64_t kNewCaa = 0x103000;
 constexpr uint64_t kVmsa1 = 0x100000;
 constexpr uint64_t kCaa1 = 0x101000;
 
-uint64_t StartupCaa(const ReferenceSvsm& s) { return s.config().startup_caa; }
+uint64_t StartupCaa(const ReferenceSvsm& s) {
+  return s.config().startup_caa;
+}
 
 void CreateVcpu1(ReferenceSvsm& s) {
   WriteVmsaPage(s, kVmsa1, ValidVmsa(s, 2));
@@ -62,7 +64,8 @@ TEST(CoreRemapCa, SvsmRegionIsForbidden) {
   ExpectRefused(*s, base + size - kPageSize, SVSM_ERR_INVALID_ADDRESS,
                 "core.remap-ca.forbidden-address");
   // Boundaries: the pages just outside the region are ordinary guest memory.
-  PvalidateOk(*s, {PvalidateEntryBits(base - kPageSize, 0, 1), PvalidateEntryBits(base + size, 0, 1)},
+  PvalidateOk(*s,
+              {PvalidateEntryBits(base - kPageSize, 0, 1), PvalidateEntryBits(base + size, 0, 1)},
               0x700000);
   EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_REMAP_CA, base + size), SVSM_SUCCESS,
                        "core.remap-ca.new-caa-cleared"));
@@ -100,9 +103,9 @@ TEST(CoreRemapCa, ActiveVmsaIsSvsmMemory) {
 
 TEST(CoreRemapCa, NotGuestMemoryFaults) {
   auto s = MakeSvsm();
-  for (uint64_t gpa : {uint64_t{0x90000000},          // hole
-                       uint64_t{0xE0000000},          // MMIO
-                       uint64_t{0x200000000},         // above the last RAM
+  for (uint64_t gpa : {uint64_t{0x90000000},             // hole
+                       uint64_t{0xE0000000},             // MMIO
+                       uint64_t{0x200000000},            // above the last RAM
                        uint64_t{0xFFFFFFFFFFFFF000}}) {  // last page of the address space
     ExpectRefused(*s, gpa, SVSM_ERR_INVALID_ADDRESS, "general.faulting-address");
   }
@@ -116,6 +119,7 @@ TEST(CoreRemapCa, UnvalidatedPageFaults) {
   ExpectRefused(*s, kNewCaa, SVSM_ERR_INVALID_ADDRESS, "general.faulting-address");
 }
 
+// Covers core.remap-ca.new-caa-cleared and core.remap-ca.old-caa-released.
 TEST(CoreRemapCa, SuccessMovesTheCallingArea) {
   auto s = MakeSvsm();
   const uint64_t old = StartupCaa(*s);

@@ -35,14 +35,16 @@ CallResult Delete(ReferenceSvsm& s, size_t caller, uint64_t vmsa) {
   return r;
 }
 
-void CreateOk(ReferenceSvsm& s, size_t caller, uint64_t vmsa, uint64_t caa, uint32_t apic, uint8_t vmpl) {
+void CreateOk(ReferenceSvsm& s, size_t caller, uint64_t vmsa, uint64_t caa, uint32_t apic,
+              uint8_t vmpl) {
   WriteVmsaPage(s, vmsa, ValidVmsa(s, vmpl));
-  ASSERT_TRUE(IsResult(Create(s, caller, vmsa, caa, apic), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
+  ASSERT_TRUE(
+      IsResult(Create(s, caller, vmsa, caa, apic), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
 }
 
 // A refused CREATE_VCPU changes nothing: vCPU table, the pages' state.
-void ExpectCreateRefused(ReferenceSvsm& s, uint64_t vmsa, uint64_t caa, uint64_t apic, uint32_t code,
-                         const char* rule, size_t caller = 0) {
+void ExpectCreateRefused(ReferenceSvsm& s, uint64_t vmsa, uint64_t caa, uint64_t apic,
+                         uint32_t code, const char* rule, size_t caller = 0) {
   const std::vector<VcpuState> vcpus = s.vcpus();
   const PageAttrs vmsa_attrs = s.PageStateAt(vmsa), caa_attrs = s.PageStateAt(caa);
   const CallResult r = Create(s, caller, vmsa, caa, apic);
@@ -120,13 +122,18 @@ TEST(CoreCreateVcpu, NotGuestMemory) {
   WriteVmsaPage(*s, kVmsa1, ValidVmsa(*s, 2));
   for (uint64_t bad : {uint64_t{0x90000000}, uint64_t{0xE0000000}, uint64_t{0x200000000},
                        uint64_t{0xFFFFFFFFFFFFF000}}) {
-    ExpectCreateRefused(*s, bad, kCaa1, 1, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.not-guest-memory");
-    ExpectCreateRefused(*s, kVmsa1, bad, 1, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.not-guest-memory");
+    ExpectCreateRefused(*s, bad, kCaa1, 1, SVSM_ERR_INVALID_ADDRESS,
+                        "core.create-vcpu.not-guest-memory");
+    ExpectCreateRefused(*s, kVmsa1, bad, 1, SVSM_ERR_INVALID_ADDRESS,
+                        "core.create-vcpu.not-guest-memory");
   }
   // Model: a VMSA must be a validated private page, the CAA memory the SVSM can use.
-  ExpectCreateRefused(*s, kLow, kCaa1, 1, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.not-guest-memory");
-  ExpectCreateRefused(*s, kShared, kCaa1, 1, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.not-guest-memory");
-  ExpectCreateRefused(*s, kVmsa1, kLow, 1, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.not-guest-memory");
+  ExpectCreateRefused(*s, kLow, kCaa1, 1, SVSM_ERR_INVALID_ADDRESS,
+                      "core.create-vcpu.not-guest-memory");
+  ExpectCreateRefused(*s, kShared, kCaa1, 1, SVSM_ERR_INVALID_ADDRESS,
+                      "core.create-vcpu.not-guest-memory");
+  ExpectCreateRefused(*s, kVmsa1, kLow, 1, SVSM_ERR_INVALID_ADDRESS,
+                      "core.create-vcpu.not-guest-memory");
 }
 
 TEST(CoreCreateVcpu, ForbiddenAddresses) {
@@ -138,11 +145,13 @@ TEST(CoreCreateVcpu, ForbiddenAddresses) {
   ASSERT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_DEPOSIT_MEM, kList), SVSM_SUCCESS,
                        "core.deposit-mem.pages-taken"));
   for (uint64_t bad : {c.svsm_base, c.svsm_base + c.svsm_size - kPageSize,  // SVSM region
-                       c.startup_vmsa, kVmsa1,                               // active VMSAs
-                       c.startup_caa, kCaa1,                                 // active CAAs
-                       uint64_t{0x200000}}) {                                // deposited
-    ExpectCreateRefused(*s, bad, kCaa2, 2, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.forbidden-address");
-    ExpectCreateRefused(*s, kVmsa2, bad, 2, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.forbidden-address");
+                       c.startup_vmsa, kVmsa1,                              // active VMSAs
+                       c.startup_caa, kCaa1,                                // active CAAs
+                       uint64_t{0x200000}}) {                               // deposited
+    ExpectCreateRefused(*s, bad, kCaa2, 2, SVSM_ERR_INVALID_ADDRESS,
+                        "core.create-vcpu.forbidden-address");
+    ExpectCreateRefused(*s, kVmsa2, bad, 2, SVSM_ERR_INVALID_ADDRESS,
+                        "core.create-vcpu.forbidden-address");
   }
   EXPECT_TRUE(s->PageStateAt(kVmsa1).vmsa);
   EXPECT_EQ(s->vcpus()[1].caa, kCaa1);
@@ -152,7 +161,8 @@ TEST(CoreCreateVcpu, ForbiddenAddresses) {
 TEST(CoreCreateVcpu, SamePage) {
   auto s = MakeSvsm();
   WriteVmsaPage(*s, kVmsa1, ValidVmsa(*s, 2));
-  ExpectCreateRefused(*s, kVmsa1, kVmsa1, 1, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.vmsa-caa-same-page");
+  ExpectCreateRefused(*s, kVmsa1, kVmsa1, 1, SVSM_ERR_INVALID_ADDRESS,
+                      "core.create-vcpu.vmsa-caa-same-page");
   EXPECT_EQ(s->PageStateAt(kVmsa1), ReferenceSvsm::GrantedAttrs(2, false));
 }
 
@@ -161,7 +171,8 @@ TEST(CoreCreateVcpu, ApicId) {
   WriteVmsaPage(*s, kVmsa1, ValidVmsa(*s, 2));
   // No such vCPU; the startup vCPU (it has a VMSA).
   for (uint64_t apic : {uint64_t{4}, uint64_t{7}, uint64_t{0xFFFFFFFF}, uint64_t{0}}) {
-    ExpectCreateRefused(*s, kVmsa1, kCaa1, apic, SVSM_ERR_INVALID_PARAMETER, "core.create-vcpu.apic-id");
+    ExpectCreateRefused(*s, kVmsa1, kCaa1, apic, SVSM_ERR_INVALID_PARAMETER,
+                        "core.create-vcpu.apic-id");
   }
   CreateOk(*s, 0, kVmsa1, kCaa1, 1, 2);
   // A vCPU that already has a VMSA.
@@ -188,17 +199,21 @@ void ExpectVmsaRefused(const std::function<void(Vmsa&)>& spoil, const char* rule
   EXPECT_FALSE(s->vcpus()[1].vmsa.has_value());
   // Fixed, the same page is accepted.
   WriteVmsaPage(*s, kVmsa1, ValidVmsa(*s, 2));
-  EXPECT_TRUE(IsResult(Create(*s, 0, kVmsa1, kCaa1, 1), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
+  EXPECT_TRUE(
+      IsResult(Create(*s, 0, kVmsa1, kCaa1, 1), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
 }
 
+// Also covers core.create-vcpu.revoke-before-check as far as it is observable: the guest's
+// access is gone after success (Success) and restored after a refused check.
 TEST(CoreCreateVcpu, VmsaChecks) {
   ExpectVmsaRefused([](Vmsa& v) { v.vmpl = 0; }, "core.create-vcpu.vmsa-vmpl-zero");
   ExpectVmsaRefused([](Vmsa& v) { v.vmpl = 1; }, "core.create-vcpu.vmsa-vmpl-below-caller");
   ExpectVmsaRefused([](Vmsa& v) { v.vmpl = 4; }, "model.create-vcpu.vmsa-vmpl-range");
   ExpectVmsaRefused([](Vmsa& v) { v.vmpl = 0xFF; }, "model.create-vcpu.vmsa-vmpl-range");
   ExpectVmsaRefused([](Vmsa& v) { v.efer.svme = 0; }, "core.create-vcpu.vmsa-svme");
-  ExpectVmsaRefused([](Vmsa& v) { v.efer = svsm_spec::codec::gen::VmsaEfer::Unpack(~(uint64_t{1} << 12)); },
-                    "core.create-vcpu.vmsa-svme");
+  ExpectVmsaRefused(
+      [](Vmsa& v) { v.efer = svsm_spec::codec::gen::VmsaEfer::Unpack(~(uint64_t{1} << 12)); },
+      "core.create-vcpu.vmsa-svme");
   ExpectVmsaRefused([](Vmsa& v) { v.sev_features = 0; }, "core.create-vcpu.vmsa-sev-features");
   ExpectVmsaRefused([](Vmsa& v) { v.sev_features = 3; }, "core.create-vcpu.vmsa-sev-features");
   ExpectVmsaRefused([](Vmsa& v) { v.sev_features = uint64_t{1} << 63 | 1; },
@@ -210,7 +225,8 @@ TEST(CoreCreateVcpu, LessPrivilegedVmplAndOtherEferBitsAreFine) {
   Vmsa vmsa = ValidVmsa(*s, 3);
   vmsa.efer = svsm_spec::codec::gen::VmsaEfer::Unpack(0xFFFFFFFFFFFFFFFF);
   WriteVmsaPage(*s, kVmsa1, vmsa);
-  EXPECT_TRUE(IsResult(Create(*s, 0, kVmsa1, kShared, 1), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
+  EXPECT_TRUE(
+      IsResult(Create(*s, 0, kVmsa1, kShared, 1), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
   EXPECT_EQ(s->VmsaOf(1)->vmpl, 3);
   EXPECT_EQ(s->vcpus()[1].caa, kShared);
 }
@@ -223,10 +239,12 @@ TEST(CoreCreateVcpu, SevFeaturesComparedWithTheStartupVcpu) {
   Vmsa vmsa = ValidVmsa(*s, 2);
   vmsa.sev_features = 1;
   WriteVmsaPage(*s, kVmsa1, vmsa);
-  ExpectCreateRefused(*s, kVmsa1, kCaa1, 1, SVSM_ERR_INVALID_PARAMETER, "core.create-vcpu.vmsa-sev-features");
+  ExpectCreateRefused(*s, kVmsa1, kCaa1, 1, SVSM_ERR_INVALID_PARAMETER,
+                      "core.create-vcpu.vmsa-sev-features");
   vmsa.sev_features = 5;
   WriteVmsaPage(*s, kVmsa1, vmsa);
-  EXPECT_TRUE(IsResult(Create(*s, 0, kVmsa1, kCaa1, 1), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
+  EXPECT_TRUE(
+      IsResult(Create(*s, 0, kVmsa1, kCaa1, 1), SVSM_SUCCESS, "core.create-vcpu.vmsa-created"));
 }
 
 TEST(CoreCreateVcpu, CreatedVmsaIsSvsmMemory) {
@@ -250,30 +268,35 @@ TEST(CoreDeleteVcpu, Alignment) {
   auto s = MakeSvsm();
   CreateOk(*s, 0, kVmsa1, kCaa1, 1, 2);
   for (uint64_t off : {1, 8, 0x800, 0xFF8}) {
-    EXPECT_TRUE(IsResult(Delete(*s, 0, kVmsa1 + off), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.alignment"));
+    EXPECT_TRUE(IsResult(Delete(*s, 0, kVmsa1 + off), SVSM_ERR_INVALID_PARAMETER,
+                         "core.delete-vcpu.alignment"));
   }
   EXPECT_EQ(s->vcpus()[1].vmsa, kVmsa1);
 }
 
 TEST(CoreDeleteVcpu, UnknownVmsa) {
   auto s = MakeSvsm();
-  for (uint64_t gpa : {kVmsa1, kCaa1, s->config().startup_caa, s->config().svsm_base, uint64_t{0x90000000},
-                       uint64_t{0xFFFFFFFFFFFFF000}}) {
-    EXPECT_TRUE(IsResult(Delete(*s, 0, gpa), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.unknown-vmsa"))
+  for (uint64_t gpa : {kVmsa1, kCaa1, s->config().startup_caa, s->config().svsm_base,
+                       uint64_t{0x90000000}, uint64_t{0xFFFFFFFFFFFFF000}}) {
+    EXPECT_TRUE(
+        IsResult(Delete(*s, 0, gpa), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.unknown-vmsa"))
         << std::hex << gpa;
   }
   // A deleted VMSA is unknown again.
   CreateOk(*s, 0, kVmsa1, kCaa1, 1, 2);
   ASSERT_TRUE(IsResult(Delete(*s, 0, kVmsa1), SVSM_SUCCESS, "core.delete-vcpu.vmsa-released"));
-  EXPECT_TRUE(IsResult(Delete(*s, 0, kVmsa1), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.unknown-vmsa"));
+  EXPECT_TRUE(
+      IsResult(Delete(*s, 0, kVmsa1), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.unknown-vmsa"));
 }
 
 TEST(CoreDeleteVcpu, StartupVcpu) {
   auto s = MakeSvsm();
   const uint64_t vmsa = s->config().startup_vmsa;
-  EXPECT_TRUE(IsResult(Delete(*s, 0, vmsa), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.startup-vcpu"));
+  EXPECT_TRUE(
+      IsResult(Delete(*s, 0, vmsa), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.startup-vcpu"));
   CreateOk(*s, 0, kVmsa1, kCaa1, 1, 2);
-  EXPECT_TRUE(IsResult(Delete(*s, 1, vmsa), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.startup-vcpu"));
+  EXPECT_TRUE(
+      IsResult(Delete(*s, 1, vmsa), SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.startup-vcpu"));
   EXPECT_EQ(s->vcpus()[0].vmsa, vmsa);
   EXPECT_TRUE(s->PageStateAt(vmsa).vmsa);
   EXPECT_EQ(s->VmsaOf(0)->efer.svme, 1);
@@ -310,7 +333,8 @@ TEST(CoreDeleteVcpu, ReleasedPageIsGuestMemoryAgain) {
   // Both pages are usable again, even for the same vCPU.
   CreateOk(*s, 0, kVmsa1, kCaa1, 1, 2);
   EXPECT_TRUE(IsResult(Delete(*s, 0, kVmsa1), SVSM_SUCCESS, "core.delete-vcpu.vmsa-released"));
-  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_REMAP_CA, kCaa1), SVSM_SUCCESS, "core.remap-ca.new-caa-cleared"));
+  EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_REMAP_CA, kCaa1), SVSM_SUCCESS,
+                       "core.remap-ca.new-caa-cleared"));
   WriteList(*s, kList, {PvalidateEntryBits(kVmsa1, 0, 0)});
   EXPECT_TRUE(IsResult(CoreCall(*s, 0, SVSM_CORE_PVALIDATE, kList), SVSM_SUCCESS,
                        "core.pvalidate.process-from-next"));
@@ -336,7 +360,7 @@ TEST(CoreDeleteVcpu, PermissionsGoToTheRequestingVmpl) {
 
 TEST(CoreDeleteVcpu, VmsaMorePrivilegedThanTheCaller) {
   auto s = MakeSvsm();
-  CreateOk(*s, 0, kVmsa1, kCaa1, 1, 2);   // VMPL2
+  CreateOk(*s, 0, kVmsa1, kCaa1, 1, 2);    // VMPL2
   CreateOk(*s, 0, kVmsa2, kShared, 2, 3);  // VMPL3, CAA in shared RAM (VMPL3 may write it)
   EXPECT_TRUE(IsResult(Delete(*s, 2, kVmsa1), SVSM_ERR_INVALID_PARAMETER,
                        "core.delete-vcpu.vmsa-vmpl-below-caller"));

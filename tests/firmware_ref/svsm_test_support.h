@@ -178,7 +178,8 @@ inline svsm_spec::codec::gen::Vmsa ValidVmsa(const ReferenceSvsm& svsm, uint8_t 
 }
 
 // Writes `vmsa` at the start of page `gpa` (the rest of the page zero) as the guest VMPL.
-inline void WriteVmsaPage(ReferenceSvsm& svsm, uint64_t gpa, const svsm_spec::codec::gen::Vmsa& vmsa) {
+inline void WriteVmsaPage(ReferenceSvsm& svsm, uint64_t gpa,
+                          const svsm_spec::codec::gen::Vmsa& vmsa) {
   std::vector<uint8_t> page(kPageSize, 0);
   const std::vector<uint8_t> bytes = vmsa.Encode();
   for (size_t i = 0; i < bytes.size(); ++i) page[i] = bytes[i];
