@@ -116,12 +116,25 @@ std::optional<uint64_t> Field(const Json& step, const char* key) {
   return U64(*it);
 }
 
+// An optional number: `fallback` when absent, nullopt when present but malformed (a
+// malformed value must not silently become the default).
+std::optional<uint64_t> OptionalField(const Json& step, const char* key, uint64_t fallback) {
+  if (!step.contains(key)) return fallback;
+  return Field(step, key);
+}
+
+// An optional string: "" when absent, nullopt when present but not a string (Json::value
+// would throw on the wrong type).
+std::optional<std::string> StringField(const Json& step, const char* key) {
+  auto it = step.find(key);
+  if (it == step.end()) return std::string();
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 StepResult VcpuOf(const ReferenceSvsm& svsm, const Json& step, size_t* vcpu) {
-  auto v = Field(step, "vcpu");
-  if (!v) {
-    *vcpu = 0;
-    return Json();
-  }
+  auto v = OptionalField(step, "vcpu", 0);
+  if (!v) return StepError("vcpu: expected a hex string or unsigned integer");
   if (*v >= svsm.vcpus().size()) return StepError("vcpu " + std::to_string(*v) + " does not exist");
   *vcpu = static_cast<size_t>(*v);
   return Json();
@@ -146,7 +159,9 @@ StepResult RegsOf(const Json& step, RegisterSet* regs) {
 // A typed call: {"call": "<name as in the spec>", "request": {...}} encoded by the
 // generated codecs; the request's memory images are written as the guest would.
 StepResult TypedCall(ReferenceSvsm& svsm, size_t vcpu, const Json& step) {
-  const std::string name = step.value("call", "");
+  const std::optional<std::string> call_name_json = StringField(step, "call");
+  if (!call_name_json) return StepError("call: expected a call name");
+  const std::string& name = *call_name_json;
   auto request_json = step.find("request");
   if (request_json == step.end()) return StepError("request: missing");
   std::optional<StepResult> out;
@@ -178,7 +193,9 @@ StepResult TypedCall(ReferenceSvsm& svsm, size_t vcpu, const Json& step) {
 
 StepResult RunStep(ReferenceSvsm& svsm, const Json& step) {
   if (!step.is_object()) return StepError("expected an object");
-  const std::string op = step.value("op", "");
+  const std::optional<std::string> op_json = StringField(step, "op");
+  if (!op_json) return StepError("op: expected call, enter, write, read, set_running or page_state");
+  const std::string& op = *op_json;
   size_t vcpu = 0;
   if (auto r = VcpuOf(svsm, step, &vcpu); std::holds_alternative<StepError>(r)) return r;
   if (op == "call") {
@@ -190,13 +207,16 @@ StepResult RunStep(ReferenceSvsm& svsm, const Json& step) {
   if (op == "enter") {
     RegisterSet regs;
     if (auto r = RegsOf(step, &regs); std::holds_alternative<StepError>(r)) return r;
-    const uint64_t exit_code = Field(step, "exit_code").value_or(kVmgexitExitCode);
-    return CallJson(svsm.Enter(vcpu, regs, exit_code));
+    const auto exit_code = OptionalField(step, "exit_code", kVmgexitExitCode);
+    if (!exit_code) return StepError("exit_code: expected a hex string or unsigned integer");
+    return CallJson(svsm.Enter(vcpu, regs, *exit_code));
   }
   if (op == "write" || op == "read") {
     auto gpa = Field(step, "gpa");
     if (!gpa) return StepError("gpa: expected a hex string or unsigned integer");
-    const uint8_t vmpl = static_cast<uint8_t>(Field(step, "vmpl").value_or(svsm.CallerVmpl(vcpu)));
+    const auto vmpl_json = OptionalField(step, "vmpl", svsm.CallerVmpl(vcpu));
+    if (!vmpl_json || *vmpl_json > 3) return StepError("vmpl: expected 0..3");
+    const uint8_t vmpl = static_cast<uint8_t>(*vmpl_json);
     if (op == "write") {
       auto it = step.find("hex");
       auto bytes = it == step.end() ? std::nullopt : Bytes(*it);
@@ -249,6 +269,7 @@ std::string ResultCodeName(uint64_t code) {
       {SVSM_ERR_PVALIDATE_FAIL_SIZEMISMATCH, "SVSM_ERR_PVALIDATE_FAIL_SIZEMISMATCH"},
       {SVSM_ERR_PVALIDATE_FAIL_NO_CHANGE, "SVSM_ERR_PVALIDATE_FAIL_NO_CHANGE"},
       {SVSM_ERR_PVALIDATE_UNEXPECTED_EAX, "SVSM_ERR_PVALIDATE_UNEXPECTED_EAX"},
+      {SVSM_ERR_ATTEST_SNP_REQUEST_FAILED, "SVSM_ERR_ATTEST_SNP_REQUEST_FAILED"},
   };
   for (const Named& n : kNames) {
     if (n.code == code) return n.name;
