@@ -332,6 +332,7 @@ HandlerResult CreateVcpu(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   VcpuState& t = s.mutable_vcpus()[target_index];
   t.vmsa = vmsa_gpa;
   t.caa = caa_gpa;
+  t.vmpl = vmsa.vmpl;  // the caller VMPL of its calls (the page is VMPL0-only from now on)
   t.running = false;  // the host starts it (AP_CREATION)
   return Result(in, SVSM_SUCCESS, "core.create-vcpu.vmsa-created");
 }

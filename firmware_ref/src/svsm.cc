@@ -38,8 +38,7 @@ class PhysicalView final : public GuestMemory {
  public:
   explicit PhysicalView(const ReferenceSvsm& svsm) : svsm_(svsm) {}
   bool Read(uint64_t gpa, std::span<uint8_t> out) const override {
-    const MemoryRegion* region = svsm_.RegionOf(gpa, out.size());
-    if (region == nullptr || region->kind != MemoryRegion::Kind::kRam) return false;
+    if (svsm_.RamSpan(gpa, out.size()) == nullptr) return false;
     return svsm_.PhysicalRead(gpa, out);
   }
 
@@ -47,6 +46,17 @@ class PhysicalView final : public GuestMemory {
   const ReferenceSvsm& svsm_;
 };
 
+// Whether every frame of [first, first + count) satisfies `ok`; one lookup for one frame
+// (the common case: CALL_PENDING, list headers).
+template <class Pred>
+bool AllFrames(const PageStateTable& pages, uint64_t first, uint64_t count, Pred ok) {
+  if (count == 1) return ok(pages.Get(first));
+  bool all = true;
+  pages.ForEachRun(first, count, [&](uint64_t, uint64_t, const PageAttrs& a) {
+    if (!ok(a)) all = false;
+  });
+  return all;
+}
 bool Overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
   return a < b + b_size && b < a + a_size;
 }
@@ -120,8 +130,9 @@ bool ReferenceSvsm::Boot(std::string* error) {
   memory_.Zero(config_.startup_caa, kPageSize);
 
   vcpus_.clear();
-  for (const VcpuConfig& c : config_.vcpus) vcpus_.push_back(VcpuState{c.apic_id, std::nullopt, 0, false});
+  for (const VcpuConfig& c : config_.vcpus) vcpus_.push_back(VcpuState{c.apic_id, std::nullopt, 0, 0, false});
   vcpus_[0].vmsa = config_.startup_vmsa;
+  vcpus_[0].vmpl = config_.guest_vmpl;
   vcpus_[0].caa = config_.startup_caa;
   vcpus_[0].running = true;
   return true;
@@ -144,6 +155,25 @@ const MemoryRegion* ReferenceSvsm::RegionOf(uint64_t gpa, uint64_t size) const {
     if (gpa >= r.base && gpa - r.base < r.size && size <= r.size - (gpa - r.base)) return &r;
   }
   return nullptr;
+}
+
+const MemoryRegion* ReferenceSvsm::RamSpan(uint64_t gpa, uint64_t size) const {
+  if (size == 0 || !svsm_spec::codec::RangeFits(gpa, size)) return nullptr;
+  const uint64_t last = gpa + (size - 1);
+  const MemoryRegion* first = RegionOf(gpa, 1);
+  if (first == nullptr || first->kind != MemoryRegion::Kind::kRam) return nullptr;
+  // Regions split only by a configuration detail (launch validation, 2 MiB backing) are one
+  // stretch of RAM to software: follow contiguous RAM regions of the same sharedness.
+  const MemoryRegion* current = first;
+  while (last - current->base >= current->size) {
+    const uint64_t next_base = current->base + current->size;
+    const MemoryRegion* next = RegionOf(next_base, 1);
+    if (next == nullptr || next->kind != MemoryRegion::Kind::kRam || next->shared != first->shared) {
+      return nullptr;
+    }
+    current = next;
+  }
+  return first;
 }
 
 bool ReferenceSvsm::InSvsmRegion(uint64_t gpa) const {
@@ -180,18 +210,14 @@ std::optional<size_t> ReferenceSvsm::VcpuWithVmsa(uint64_t gpa) const {
 
 bool ReferenceSvsm::SvsmMayAccess(uint64_t gpa, uint64_t size) const {
   if (size == 0) return true;
-  const MemoryRegion* region = RegionOf(gpa, size);
-  if (region == nullptr || region->kind != MemoryRegion::Kind::kRam) return false;
+  const MemoryRegion* region = RamSpan(gpa, size);
+  if (region == nullptr) return false;
   const uint64_t first = gpa >> kPageShift;
   const uint64_t count = ((gpa + size - 1) >> kPageShift) - first + 1;
   if (AnySvsmOwned(first, count)) return false;
   if (region->shared) return true;
   // A private page the guest has not validated faults (#VC) when the SVSM touches it.
-  bool all_validated = true;
-  pages_.ForEachRun(first, count, [&](uint64_t, uint64_t, const PageAttrs& a) {
-    if (!a.validated) all_validated = false;
-  });
-  return all_validated;
+  return AllFrames(pages_, first, count, [](const PageAttrs& a) { return a.validated; });
 }
 
 bool ReferenceSvsm::SvsmRead(uint64_t gpa, std::span<uint8_t> out) const {
@@ -204,36 +230,36 @@ bool ReferenceSvsm::SvsmWrite(uint64_t gpa, std::span<const uint8_t> in) {
 
 bool ReferenceSvsm::GuestRead(uint8_t vmpl, uint64_t gpa, std::span<uint8_t> out) const {
   if (out.empty()) return true;
-  const MemoryRegion* region = RegionOf(gpa, out.size());
-  if (region == nullptr || region->kind != MemoryRegion::Kind::kRam || vmpl == 0 || vmpl > 3) {
+  const MemoryRegion* region = RamSpan(gpa, out.size());
+  if (region == nullptr || vmpl == 0 || vmpl > 3) {
     return false;
   }
   if (!region->shared) {
     const uint64_t first = gpa >> kPageShift;
     const uint64_t count = ((gpa + out.size() - 1) >> kPageShift) - first + 1;
-    bool ok = true;
-    pages_.ForEachRun(first, count, [&](uint64_t, uint64_t, const PageAttrs& a) {
-      if (!a.validated || a.vmsa || (a.perms[vmpl] & kPermRead) == 0) ok = false;
-    });
-    if (!ok) return false;
+    if (!AllFrames(pages_, first, count, [&](const PageAttrs& a) {
+          return a.validated && !a.vmsa && (a.perms[vmpl] & kPermRead) != 0;
+        })) {
+      return false;
+    }
   }
   return memory_.Read(gpa, out);
 }
 
 bool ReferenceSvsm::GuestWrite(uint8_t vmpl, uint64_t gpa, std::span<const uint8_t> in) {
   if (in.empty()) return true;
-  const MemoryRegion* region = RegionOf(gpa, in.size());
-  if (region == nullptr || region->kind != MemoryRegion::Kind::kRam || vmpl == 0 || vmpl > 3) {
+  const MemoryRegion* region = RamSpan(gpa, in.size());
+  if (region == nullptr || vmpl == 0 || vmpl > 3) {
     return false;
   }
   if (!region->shared) {
     const uint64_t first = gpa >> kPageShift;
     const uint64_t count = ((gpa + in.size() - 1) >> kPageShift) - first + 1;
-    bool ok = true;
-    pages_.ForEachRun(first, count, [&](uint64_t, uint64_t, const PageAttrs& a) {
-      if (!a.validated || a.vmsa || (a.perms[vmpl] & kPermWrite) == 0) ok = false;
-    });
-    if (!ok) return false;
+    if (!AllFrames(pages_, first, count, [&](const PageAttrs& a) {
+          return a.validated && !a.vmsa && (a.perms[vmpl] & kPermWrite) != 0;
+        })) {
+      return false;
+    }
   }
   return memory_.Write(gpa, in);
 }
@@ -242,8 +268,8 @@ bool ReferenceSvsm::GuestWrite(uint8_t vmpl, uint64_t gpa, std::span<const uint8
 // vCPUs
 
 uint8_t ReferenceSvsm::CallerVmpl(size_t vcpu) const {
-  std::optional<Vmsa> vmsa = VmsaOf(vcpu);
-  return vmsa ? vmsa->vmpl : config_.guest_vmpl;
+  if (vcpu < vcpus_.size() && vcpus_[vcpu].vmsa) return vcpus_[vcpu].vmpl;
+  return config_.guest_vmpl;
 }
 
 std::optional<Vmsa> ReferenceSvsm::VmsaOf(size_t vcpu) const {

@@ -797,13 +797,10 @@ TEST_P(AttestCall, BufferInDepositedMemoryIsInaccessible) {
                    RuleId("op-inaccessible"));
 }
 
-// MODEL BUG (svsm.cc, ReferenceSvsm::SvsmMayAccess; not fixed here, outside this file's
-// owner's files): the platform's RAM regions are a configuration partition of contiguous
-// physical memory (boot-ram 0-16 MiB is a region of its own only because the launch validates
-// it), but SvsmMayAccess requires a range to lie inside ONE region. A buffer spanning
-// boot-ram and low-ram whose pages are all validated is memory the SVSM may access, yet the
-// model answers INVALID_ADDRESS (attest.*.buffer-inaccessible). Enable once fixed.
-TEST_P(AttestCall, DISABLED_BufferSpanningTwoAdjacentValidatedRamRegionsIsAccessible) {
+// The platform's RAM regions partition contiguous physical memory for configuration reasons
+// (boot-ram 0-16 MiB is a region of its own only because the launch validates it): a buffer
+// spanning boot-ram and low-ram whose pages are all validated is memory the SVSM may access.
+TEST_P(AttestCall, BufferSpanningTwoAdjacentValidatedRamRegionsIsAccessible) {
   const uint64_t list = svsm_->config().startup_caa + 8;
   WriteList(*svsm_, list, {PvalidateEntryBits(0x1000000, 0, 1)});
   ASSERT_EQ(Call(*svsm_, 0, Regs(CoreRax(SVSM_CORE_PVALIDATE), list)).regs.rax, SVSM_SUCCESS);

@@ -38,6 +38,9 @@ struct VcpuState {
   std::optional<uint64_t> vmsa;
   // gPA of its Calling Area (meaningful while `vmsa` is set).
   uint64_t caa = 0;
+  // The VMPL byte of its VMSA, read when the VMSA became active (the page is not writable by
+  // the guest from then on, so it cannot change behind the SVSM's back).
+  uint8_t vmpl = 0;
   // The vCPU is executing guest code (a host action; a vCPU inside an SVSM call is not).
   // DELETE_VCPU of a running vCPU's VMSA fails with FAIL_INUSE.
   bool running = false;
@@ -101,6 +104,10 @@ class ReferenceSvsm {
   bool InSvsmRegion(uint64_t gpa) const;
   // The region of the memory map holding [gpa, gpa + size), if one holds all of it.
   const MemoryRegion* RegionOf(uint64_t gpa, uint64_t size) const;
+  // The first region of [gpa, gpa + size) when contiguous RAM regions of one sharedness
+  // (private or shared) hold all of it, else null: memory as software sees it, where a
+  // split made by the configuration (launch validation, 2 MiB backing) is no boundary.
+  const MemoryRegion* RamSpan(uint64_t gpa, uint64_t size) const;
   // Reads physical memory regardless of policy (tests and the VMSA checks).
   bool PhysicalRead(uint64_t gpa, std::span<uint8_t> out) const { return memory_.Read(gpa, out); }
   // The VMSA of a vCPU, decoded (nullopt when it has none).
