@@ -125,11 +125,13 @@ class ObjectReader {
 
  private:
   static bool ParseHex(const std::string& s, uint64_t* out) {
-    if (s.size() < 3 || s.size() > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
-      return false;
-    }
+    if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+    // Leading zeros are harmless (a target may pad); past them at most 16 digits fit.
+    size_t first = 2;
+    while (first + 1 < s.size() && s[first] == '0') ++first;
+    if (s.size() - first > 16) return false;
     uint64_t v = 0;
-    for (size_t i = 2; i < s.size(); ++i) {
+    for (size_t i = first; i < s.size(); ++i) {
       const char c = s[i];
       uint64_t d;
       if (c >= '0' && c <= '9') {

@@ -51,7 +51,9 @@ class Reader {
   size_t pos_ = 0;
 };
 
-void PutU8(std::vector<uint8_t>& b, uint8_t v) { b.push_back(v); }
+void PutU8(std::vector<uint8_t>& b, uint8_t v) {
+  b.push_back(v);
+}
 void PutU32(std::vector<uint8_t>& b, uint32_t v) {
   for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
 }
@@ -81,9 +83,8 @@ bool ParseBool(uint8_t v, bool* out, const char* what, std::string* error) {
 }  // namespace
 
 std::string MessageName(uint8_t type) {
-  static constexpr const char* kNames[] = {nullptr,       "HELLO", "RESET",
-                                           "READ",        "WRITE", "CALL",
-                                           "PAGE_STATE",  "SET_RUNNING", "BYE"};
+  static constexpr const char* kNames[] = {nullptr, "HELLO",      "RESET",       "READ", "WRITE",
+                                           "CALL",  "PAGE_STATE", "SET_RUNNING", "BYE"};
   if (type == kError) return "ERROR";
   const uint8_t base = type & 0x7F;
   if (base >= 1 && base <= kBye) {
@@ -168,8 +169,7 @@ void PutRegs(std::vector<uint8_t>& b, const RegisterSet& r) {
   PutU64(b, r.r9);
 }
 bool GetRegs(Reader& rd, RegisterSet* r) {
-  return rd.U64(&r->rax) && rd.U64(&r->rcx) && rd.U64(&r->rdx) && rd.U64(&r->r8) &&
-         rd.U64(&r->r9);
+  return rd.U64(&r->rax) && rd.U64(&r->rcx) && rd.U64(&r->rdx) && rd.U64(&r->r8) && rd.U64(&r->r9);
 }
 }  // namespace
 
@@ -237,7 +237,8 @@ bool ParsePayload(std::span<const uint8_t> p, ReadRequest* out, std::string* err
 
 bool ParsePayload(std::span<const uint8_t> p, WriteRequest* out, std::string* error) {
   if (p.size() < 8) {
-    return Fail(error, "WRITE payload is " + std::to_string(p.size()) + " bytes, at least 8 needed");
+    return Fail(error,
+                "WRITE payload is " + std::to_string(p.size()) + " bytes, at least 8 needed");
   }
   if (p.size() - 8 > kMaxTransfer) {
     return Fail(error, "WRITE of " + std::to_string(p.size() - 8) + " bytes exceeds the limit of " +
@@ -303,7 +304,8 @@ bool ParsePayload(std::span<const uint8_t> p, SetRunningRequest* out, std::strin
 
 bool ParsePayload(std::span<const uint8_t> p, ErrorReply* out, std::string* error) {
   if (p.size() < 4) {
-    return Fail(error, "ERROR payload is " + std::to_string(p.size()) + " bytes, at least 4 needed");
+    return Fail(error,
+                "ERROR payload is " + std::to_string(p.size()) + " bytes, at least 4 needed");
   }
   Reader rd(p);
   rd.U32(&out->code);

@@ -33,7 +33,9 @@ bool SetNonBlocking(int fd) {
   return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string Errno(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 // Milliseconds left until `deadline` for poll(): at least 0, rounded up so a poll never
 // returns just before the deadline and spins.
@@ -93,8 +95,8 @@ std::optional<TargetSpec> ParseTargetSpec(std::string_view spec, std::string* er
     t.path = spec.substr(5);
     if (t.path.empty()) return fail("unix: needs a socket path");
     if (t.path.size() >= sizeof(sockaddr_un::sun_path)) {
-      return fail("socket path is longer than " + std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
-                  " bytes");
+      return fail("socket path is longer than " +
+                  std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes");
     }
     return t;
   }
@@ -140,8 +142,8 @@ std::unique_ptr<WireTarget> WireTarget::Open(const TargetSpec& spec, const WireO
   return target;
 }
 
-std::unique_ptr<WireTarget> WireTarget::Exec(const std::string& command,
-                                             const WireOptions& options, std::string* error) {
+std::unique_ptr<WireTarget> WireTarget::Exec(const std::string& command, const WireOptions& options,
+                                             std::string* error) {
   TargetSpec spec;
   spec.kind = TargetSpec::Kind::kExec;
   spec.command = command;
@@ -218,8 +220,8 @@ bool WireTarget::Connect(std::string* error) {
       posix_spawnattr_setpgroup(&attr, 0);
       posix_spawnattr_setsigdefault(&attr, &all);
       posix_spawnattr_setsigmask(&attr, &none);
-      posix_spawnattr_setflags(&attr,
-                               POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+      posix_spawnattr_setflags(
+          &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
       std::string sh = "/bin/sh", dash_c = "-c", cmd = spec_.command;
       char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
       pid_t pid = -1;
@@ -282,8 +284,8 @@ bool WireTarget::Connect(std::string* error) {
       const auto deadline = Clock::now() + options_.timeout;
       std::string last = "no address";
       for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-        const int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                              ai->ai_protocol);
+        const int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
         if (fd < 0) {
           last = Errno("socket");
           continue;
@@ -426,7 +428,8 @@ std::string WireTarget::ExitNote() {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   pid_ = -1;
-  if (WIFEXITED(status)) return " (target exited with status " + std::to_string(WEXITSTATUS(status)) + ")";
+  if (WIFEXITED(status))
+    return " (target exited with status " + std::to_string(WEXITSTATUS(status)) + ")";
   if (WIFSIGNALED(status)) {
     return " (target killed by signal " + std::to_string(WTERMSIG(status)) + ")";
   }
@@ -444,16 +447,19 @@ TargetResult<std::vector<uint8_t>> WireTarget::Transact(uint8_t type,
   using R = TargetResult<std::vector<uint8_t>>;
   const std::string name = wire::MessageName(type);
   if (broken_) {
-    return Fail<std::vector<uint8_t>>(TargetError{
-        TargetError::kBroken, "target is broken (" + broken_reason_ + "); restart it"});
+    return Fail<std::vector<uint8_t>>(
+        TargetError{TargetError::kBroken, "target is broken (" + broken_reason_ + "); restart it"});
   }
-  if (in_fd_ < 0 || out_fd_ < 0) return Fail<std::vector<uint8_t>>(Break("target is not connected"));
+  if (in_fd_ < 0 || out_fd_ < 0)
+    return Fail<std::vector<uint8_t>>(Break("target is not connected"));
   const std::optional<std::vector<uint8_t>> frame = wire::EncodeFrame(type, payload);
   if (!frame) return Fail<std::vector<uint8_t>>(Unsent(name + " request exceeds the frame limit"));
 
   const auto deadline = Clock::now() + options_.timeout;
   const std::string timeout_text = std::to_string(options_.timeout.count()) + " ms";
-  auto broke = [&](std::string why) -> R { return Fail<std::vector<uint8_t>>(Break(std::move(why))); };
+  auto broke = [&](std::string why) -> R {
+    return Fail<std::vector<uint8_t>>(Break(std::move(why)));
+  };
 
   // Waits until `fd` is ready for `events`, reading standard error meanwhile so a chatty
   // child never blocks on it. 1 ready, 0 timed out, -1 error.
@@ -532,7 +538,8 @@ TargetResult<std::vector<uint8_t>> WireTarget::Transact(uint8_t type,
 
   if (rtype == wire::kError) {
     wire::ErrorReply e;
-    if (!wire::ParsePayload(rpayload, &e, &error)) return broke("response to " + name + ": " + error);
+    if (!wire::ParsePayload(rpayload, &e, &error))
+      return broke("response to " + name + ": " + error);
     uint32_t code = e.code;
     std::string message = std::move(e.message);
     // kBroken is the runner's own code; any code wire version 1 does not define is the
@@ -565,8 +572,7 @@ TargetResult<TargetInfo> WireTarget::Hello() {
   return Ok(std::move(*info));
 }
 
-TargetResult<Empty> WireTarget::EmptyReply(TargetResult<std::vector<uint8_t>> r,
-                                           const char* name) {
+TargetResult<Empty> WireTarget::EmptyReply(TargetResult<std::vector<uint8_t>> r, const char* name) {
   if (!r.ok()) return Fail<Empty>(r.error);
   std::string error;
   // Anything in an empty *_OK payload is a peer speaking another layout.
@@ -582,8 +588,8 @@ TargetResult<Empty> WireTarget::Reset() {
 
 TargetResult<std::vector<uint8_t>> WireTarget::Read(uint64_t gpa, uint32_t size) {
   if (size > wire::kMaxTransfer) {
-    return Fail<std::vector<uint8_t>>(Unsent("READ of " + std::to_string(size) +
-                                             " bytes exceeds the wire limit of 1 MiB"));
+    return Fail<std::vector<uint8_t>>(
+        Unsent("READ of " + std::to_string(size) + " bytes exceeds the wire limit of 1 MiB"));
   }
   auto r = Transact(wire::kRead, wire::EncodePayload(wire::ReadRequest{gpa, size}));
   if (!r.ok()) return r;
@@ -624,9 +630,9 @@ TargetResult<PageStateReply> WireTarget::PageState(uint64_t gpa) {
 }
 
 TargetResult<Empty> WireTarget::SetRunning(uint32_t vcpu, bool running) {
-  return EmptyReply(Transact(wire::kSetRunning,
-                              wire::EncodePayload(wire::SetRunningRequest{vcpu, running})),
-                     "SET_RUNNING_OK");
+  return EmptyReply(
+      Transact(wire::kSetRunning, wire::EncodePayload(wire::SetRunningRequest{vcpu, running})),
+      "SET_RUNNING_OK");
 }
 
 }  // namespace svsm_conform

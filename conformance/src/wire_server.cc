@@ -143,9 +143,9 @@ class Server {
         *bye = true;
         return Send(ResponseType(kBye), {});
       default:
-        return SendError(kErrUnknownMessage,
-                         "unknown message type " + MessageName(f.type) + " (request types are "
-                         "0x01-0x08 in wire version 1)");
+        return SendError(kErrUnknownMessage, "unknown message type " + MessageName(f.type) +
+                                                 " (request types are "
+                                                 "0x01-0x08 in wire version 1)");
     }
   }
 

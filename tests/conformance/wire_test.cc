@@ -1,6 +1,8 @@
 // The target wire protocol (docs/wire-protocol.md): frames and payloads byte for byte, the
 // HELLO JSON, ServeWire against raw frames, and WireTarget over a socketpair, a subprocess
 // (this test binary re-run as a scripted target), TCP and a Unix socket.
+#include "svsm_conform/wire.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -23,7 +25,6 @@
 #include <vector>
 
 #include "svsm_conform/target.h"
-#include "svsm_conform/wire.h"
 #include "svsm_conform/wire_client.h"
 #include "svsm_conform/wire_server.h"
 
@@ -444,14 +445,20 @@ std::string WithMember(const std::string& name, const std::string& value) {
   for (; i < json.size(); ++i) {
     const char c = json[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') ++depth;
-    else if ((c == ']' || c == '}') && depth > 0) --depth;
-    else if ((c == ',' || c == '}') && depth == 0) break;
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{')
+      ++depth;
+    else if ((c == ']' || c == '}') && depth > 0)
+      --depth;
+    else if ((c == ',' || c == '}') && depth == 0)
+      break;
   }
   if (value.empty()) {
     const size_t end = json[i] == ',' ? i + 1 : i;
@@ -482,11 +489,20 @@ TEST(TargetInfoJson, NamesMemberOfWrongType) {
   EXPECT_THAT(HelloError(WithMember("startup_vmsa", "\"0x10000000000000000\"")),
               HasSubstr("'startup_vmsa'"));
   EXPECT_THAT(HelloError(WithMember("startup_vmsa", "\"0xg\"")), HasSubstr("'startup_vmsa'"));
+  EXPECT_THAT(HelloError(WithMember("startup_vmsa", "\"0x\"")), HasSubstr("'startup_vmsa'"));
 }
 
 TEST(TargetInfoJson, NamesMissingRequiredMember) {
   EXPECT_THAT(HelloError(WithMember("unmapped", "")), HasSubstr("'unmapped' is missing"));
   EXPECT_THAT(HelloError(WithMember("vcpus", "")), HasSubstr("'vcpus' is missing"));
+}
+
+TEST(TargetInfoJson, AcceptsZeroPaddedHex) {
+  std::string error;
+  const auto info = TargetInfoFromJson(
+      WithMember("startup_vmsa", "\"0x00000000000000000000000000802000\""), &error);
+  ASSERT_TRUE(info) << error;
+  EXPECT_EQ(info->startup_vmsa, 0x802000u);
 }
 
 TEST(TargetInfoJson, RejectsNonObjectAndBadJson) {
@@ -569,8 +585,8 @@ TEST(ServeWire, AnswersEveryRequestAndStopsAtBye) {
 
 TEST(ServeWire, AnswersUnknownTypeWithErrorOneAndGoesOn) {
   FakeTarget t;
-  const ServedRaw s = ServeRaw(t, Frames({{0x42, {}}, {0x83, {}}, {wire::kError, {}},
-                                          {wire::kReset, {}}}));
+  const ServedRaw s =
+      ServeRaw(t, Frames({{0x42, {}}, {0x83, {}}, {wire::kError, {}}, {wire::kReset, {}}}));
   EXPECT_EQ(s.rc, 0);
   ASSERT_EQ(s.replies.size(), 4u);
   EXPECT_EQ(AsError(s.replies[0]).code, 1u);
@@ -603,14 +619,16 @@ TEST(ServeWire, PassesTargetErrorsThrough) {
 
 TEST(ServeWire, RefusesWireVersionZero) {
   FakeTarget t;
-  const ServedRaw s = ServeRaw(t, Frames({{wire::kHello, wire::EncodePayload(wire::HelloRequest{0})}}));
+  const ServedRaw s =
+      ServeRaw(t, Frames({{wire::kHello, wire::EncodePayload(wire::HelloRequest{0})}}));
   ASSERT_EQ(s.replies.size(), 1u);
   EXPECT_EQ(AsError(s.replies[0]).code, 4u);
 }
 
 TEST(ServeWire, AnswersNewerRunnerWithVersionOne) {
   FakeTarget t;
-  const ServedRaw s = ServeRaw(t, Frames({{wire::kHello, wire::EncodePayload(wire::HelloRequest{7})}}));
+  const ServedRaw s =
+      ServeRaw(t, Frames({{wire::kHello, wire::EncodePayload(wire::HelloRequest{7})}}));
   ASSERT_EQ(s.replies.size(), 1u);
   ASSERT_EQ(s.replies[0].type, wire::ResponseType(wire::kHello));
   std::string error;

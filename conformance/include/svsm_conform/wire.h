@@ -18,8 +18,8 @@
 
 namespace svsm_conform::wire {
 
-inline constexpr uint32_t kVersion = 1;                      // the wire version spoken here
-inline constexpr size_t kHeaderSize = 4;                     // LE length of what follows
+inline constexpr uint32_t kVersion = 1;                       // the wire version spoken here
+inline constexpr size_t kHeaderSize = 4;                      // LE length of what follows
 inline constexpr uint32_t kMaxFrameLength = (1u << 20) + 64;  // type + payload, 1,048,640
 inline constexpr uint32_t kMaxTransfer = 1u << 20;            // READ size, WRITE bytes
 
@@ -44,7 +44,9 @@ enum ErrorCode : uint32_t {
   kErrInternal = 5,
 };
 
-constexpr uint8_t ResponseType(uint8_t request) { return static_cast<uint8_t>(request | 0x80); }
+constexpr uint8_t ResponseType(uint8_t request) {
+  return static_cast<uint8_t>(request | 0x80);
+}
 // "HELLO", "HELLO_OK", "ERROR", or "0x42" for a type the protocol does not define.
 std::string MessageName(uint8_t type);
 
@@ -65,9 +67,9 @@ std::optional<uint32_t> DecodeFrameLength(std::span<const uint8_t, kHeaderSize> 
 enum class FrameStatus { kComplete, kIncomplete, kBroken };
 struct FrameParse {
   FrameStatus status = FrameStatus::kIncomplete;
-  Frame frame;            // kComplete only
-  size_t consumed = 0;    // bytes of `bytes` the frame took (kComplete only)
-  std::string error;      // kBroken only
+  Frame frame;          // kComplete only
+  size_t consumed = 0;  // bytes of `bytes` the frame took (kComplete only)
+  std::string error;    // kBroken only
 };
 // The first frame at the start of `bytes`; kIncomplete when more bytes are needed.
 FrameParse DecodeFrame(std::span<const uint8_t> bytes);

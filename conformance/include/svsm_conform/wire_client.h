@@ -29,10 +29,10 @@ struct WireOptions {
 struct TargetSpec {
   enum class Kind { kExec, kTcp, kUnix };
   Kind kind = Kind::kExec;
-  std::string command;  // kExec: run with /bin/sh -c
-  std::string host;     // kTcp (brackets of "[::1]" removed)
-  uint16_t port = 0;    // kTcp
-  std::string path;     // kUnix
+  std::string command;           // kExec: run with /bin/sh -c
+  std::string host;              // kTcp (brackets of "[::1]" removed)
+  uint16_t port = 0;             // kTcp
+  std::string path;              // kUnix
   std::string ToString() const;  // back in "exec:CMD" / "tcp:HOST:PORT" / "unix:PATH" form
 };
 
