@@ -16,6 +16,7 @@
 #include "svsm_spec/generators.h"
 #include "svsm_spec/loader.h"
 #if SVSM_SPEC_WITH_REFERENCE
+#include "conform.h"
 #include "serve.h"
 #endif
 
@@ -243,6 +244,10 @@ int main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand(
       "serve", "Run the reference SVSM: a script of calls (--script), printing JSON results");
   svsm_cli::AddServeOptions(serve, serve_opts);
+  svsm_cli::ConformOptions conform_opts;
+  CLI::App* conform = app.add_subcommand(
+      "conform", "Run the conformance vectors against a target and report per protocol, call and rule");
+  svsm_cli::AddConformOptions(conform, conform_opts);
 #endif
 
   try {
@@ -258,6 +263,8 @@ int main(int argc, char** argv) {
   if (*gen) return RunGen(gen_opts, gen_lang, gen_out);
 #if SVSM_SPEC_WITH_REFERENCE
   if (*serve) return svsm_cli::RunServe(serve_opts);
+  conform_opts.quiet = quiet;
+  if (*conform) return svsm_cli::RunConform(conform_opts);
 #endif
   return kExitUsage;
 }

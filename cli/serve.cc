@@ -8,6 +8,12 @@
 #include <iterator>
 #include <sstream>
 
+#include <unistd.h>
+
+#include <csignal>
+
+#include "ref_target.h"
+#include "svsm_conform/wire_server.h"
 #include "svsm_ref/platform_config.h"
 #include "svsm_ref/script.h"
 #include "svsm_ref/svsm.h"
@@ -20,6 +26,8 @@ void AddServeOptions(CLI::App* serve, ServeOptions& opts) {
       ->check(CLI::ExistingFile);
   serve->add_option("--script", opts.script,
                     "JSON script of calls and memory actions to run ('-' reads standard input)");
+  serve->add_flag("--wire", opts.wire,
+                  "Serve the target wire protocol (docs/wire-protocol.md) on standard input/output");
   serve->add_flag("--print-platform", opts.print_platform,
                   "Print the effective platform as JSON and exit");
   serve->add_flag("--print-public-key", opts.print_public_key,
@@ -40,6 +48,16 @@ int RunServe(const ServeOptions& opts) {
     return kExitOk;
   }
   std::string error;
+  if (opts.wire) {
+    // The conformance runner's subprocess transport: frames on stdin/stdout, logs on stderr.
+    auto target = ReferenceTarget::Create(config, &error);
+    if (!target) {
+      std::cerr << "serve: " << error << '\n';
+      return kExitInputErrors;
+    }
+    ::signal(SIGPIPE, SIG_IGN);  // a runner that goes away makes write() fail instead
+    return svsm_conform::ServeWire(*target, STDIN_FILENO, STDOUT_FILENO) == 0 ? kExitOk : kExitInputErrors;
+  }
   auto svsm = svsm_ref::ReferenceSvsm::Create(config, &error);
   if (!svsm) {
     std::cerr << "serve: " << error << '\n';
@@ -50,8 +68,7 @@ int RunServe(const ServeOptions& opts) {
     return kExitOk;
   }
   if (opts.script.empty()) {
-    std::cerr << "serve: give --script FILE; the wire protocol for the conformance runner is "
-                 "not served yet\n";
+    std::cerr << "serve: give --script FILE or --wire\n";
     return kExitUsage;
   }
   std::string text;

@@ -15,6 +15,7 @@ struct ServeOptions {
   std::string script;
   bool print_platform = false;
   bool print_public_key = false;
+  bool wire = false;
 };
 
 void AddServeOptions(CLI::App* serve, ServeOptions& opts);

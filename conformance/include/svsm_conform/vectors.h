@@ -1,0 +1,100 @@
+// Conformance vectors (vectors/<protocol>/*.json; format in docs/vector-format.md, JSON
+// Schema in vectors/schema/conformance-vectors.schema.json): the loaded, checked form.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace svsm_conform {
+
+// A little-endian field of a memory image: width in bytes (1, 2, 4, 8) and an expression.
+struct LeField {
+  unsigned width = 8;
+  std::string value;
+};
+
+// What a call must return. `results` holds one result-code name (or "0x..." value), or
+// several when the spec allows several (flag check-order-open or a freedom rule).
+struct CallExpect {
+  std::vector<std::string> results;
+  std::map<std::string, std::string> regs;  // "rcx" -> expression, compared exactly
+  std::optional<uint8_t> call_pending_after;
+  std::optional<std::string> outcome;  // "completed" (default), "no-return", "cannot-call"
+};
+
+struct Step {
+  enum class Kind { kWrite, kRead, kCall, kSetRunning, kPageState };
+  Kind kind = Kind::kCall;
+  uint32_t vcpu = 0;
+  std::string where;  // "tests[3].steps[2]", for messages
+
+  // kWrite / kRead / kPageState: the address expression.
+  std::string address;
+  // kWrite: the bytes (hex) or the little-endian fields; kRead: what must be read.
+  std::vector<uint8_t> bytes;
+  std::vector<LeField> le;
+  uint32_t size = 0;             // kRead (derived from bytes/le when those are given)
+  bool expect_fault = false;     // kWrite / kRead: the guest access must fault
+  bool expect_zero = false;      // kRead: every byte 0
+  bool has_expected_bytes = false;
+
+  // kCall: raw registers (expressions) or a typed request encoded by the generated codecs.
+  std::map<std::string, std::string> regs;
+  std::string call_name;          // typed: the call's name in the spec (form included)
+  nlohmann::json request;         // typed: the request's JSON form, "$..." strings resolved
+  CallExpect expect;
+
+  // kSetRunning
+  bool running = false;
+  // kPageState: expected members (validated, validated_2m, vmsa: bool; perms: [3 ints]).
+  nlohmann::json expect_state;
+};
+
+struct VectorTest {
+  std::string id;
+  std::string comment;
+  std::vector<std::string> rules;
+  std::vector<std::string> flags;
+  std::map<uint32_t, uint32_t> required_protocols;  // protocol number -> version
+  std::vector<std::string> required_capabilities;
+  std::vector<Step> steps;
+  std::string file;  // the vector file it came from
+};
+
+struct VectorFile {
+  std::string path;
+  int format = 1;
+  std::string spec_revision;
+  std::string protocol;  // protocol key ("core", "attest")
+  std::string call;      // call name, or empty for scenario files
+  std::map<std::string, std::string> flags;  // flag -> what it means
+  std::vector<std::string> retired;          // ids never to be reused
+  std::vector<VectorTest> tests;
+};
+
+// Loads every *.json under the given files or directories (sorted), checking structure,
+// expressions, unique ids across all files, and that no test reuses a retired id.
+// Problems go to `errors` as "path: tests[i].steps[j].member: what"; returns what loaded.
+std::vector<VectorFile> LoadVectorFiles(const std::vector<std::string>& paths,
+                                        std::vector<std::string>* errors);
+// One file's text (for tests and the fuzzer).
+std::optional<VectorFile> ParseVectorFile(std::string_view text, const std::string& path,
+                                          std::vector<std::string>* errors);
+
+// Address and value expressions: terms joined by +, - and | (left to right, wrapping
+// 64-bit arithmetic); a term is a "0x..." or decimal number or a symbol "$name".
+using Symbols = std::map<std::string, uint64_t>;
+std::optional<uint64_t> EvalExpr(std::string_view expr, const Symbols& symbols,
+                                 std::string* error);
+// The symbol names an expression uses (syntax errors reported through `error`).
+bool ExprSymbols(std::string_view expr, std::vector<std::string>* names, std::string* error);
+
+// The symbols every target defines (documented in docs/vector-format.md); symbols outside
+// this list are a load error.
+const std::vector<std::string>& KnownSymbols();
+
+}  // namespace svsm_conform
