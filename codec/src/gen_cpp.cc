@@ -248,6 +248,7 @@ class CppGenerator {
             ";");
     c_.Line("#include \"svsm_spec_codecs.h\"");
     c_.Line();
+    c_.Line("#include <cstring>");
     c_.Line("#include <exception>");
     c_.Line("#include <string>");
     c_.Line("#include <utility>");
@@ -585,10 +586,13 @@ class CppGenerator {
     c_.Line("  (void)rules;");
     c_.Line("  " + type + " v = Unpack(raw);");
     // Valid() runs the same checks in the same order and only says whether they pass.
-    std::vector<std::string> valid;
+    // BitsValidAll: the same checks without a branch per check (`bad |= failed & enabled`),
+    // for the loops over arrays of the bitfield, which the compiler can then vectorize.
+    std::vector<std::string> valid, valid_all;
     for (const auto& slot : BitfieldSlots(b)) {
       if (slot.member == "other_bits_mbz") {
-        valid.push_back("  if (rules.other_bits_mbz && other_bits != 0) return false;");
+        valid.push_back("  if (v.other_bits != 0 && rules.other_bits_mbz) [[unlikely]] return false;");
+        valid_all.push_back("  bad |= (v.other_bits != 0) & (rules.other_bits_mbz != nullptr);");
         c_.Line("  if (rules.other_bits_mbz && v.other_bits != 0) {");
         c_.Line(
             "    return MakeError(rules.other_bits_mbz, \"*\", \"bits no field covers must be "
@@ -605,7 +609,8 @@ class CppGenerator {
       const std::string fname = Str(m->field->name);
       switch (slot.constraint) {
         case Constraint::kMbz:
-          valid.push_back("  if (" + r + " && " + m->name + " != 0) return false;");
+          valid.push_back("  if (v." + m->name + " != 0 && " + r + ") [[unlikely]] return false;");
+          valid_all.push_back("  bad |= (v." + m->name + " != 0) & (" + r + " != nullptr);");
           c_.Line("  if (" + r + " && v." + m->name + " != 0) {");
           c_.Line("    return MakeError(" + r + ", " + fname +
                   ", \"must be zero (is \" + HexU64(v." + m->name + ") + \")\");");
@@ -613,8 +618,10 @@ class CppGenerator {
           break;
         case Constraint::kEnum:
           if (spec_.FindEnum(m->field->enum_name)) {
-            valid.push_back("  if (" + r + " && !" + Camel(m->field->enum_name) + "::Contains(" +
-                            m->name + ")) return false;");
+            valid.push_back("  if (!" + Camel(m->field->enum_name) + "::Contains(v." + m->name +
+                            ") && " + r + ") [[unlikely]] return false;");
+            valid_all.push_back("  bad |= !" + Camel(m->field->enum_name) + "::Contains(v." +
+                                m->name + ") & (" + r + " != nullptr);");
             c_.Line("  if (" + r + " && !" + Camel(m->field->enum_name) + "::Contains(v." +
                     m->name + ")) {");
             c_.Line("    return MakeError(" + r + ", " + fname + ", \"not a value of " +
@@ -623,19 +630,28 @@ class CppGenerator {
           }
           break;
         case Constraint::kNonzero:
-          valid.push_back("  if (" + r + " && " + m->name + " == 0) return false;");
+          valid.push_back("  if (v." + m->name + " == 0 && " + r + ") [[unlikely]] return false;");
+          valid_all.push_back("  bad |= (v." + m->name + " == 0) & (" + r + " != nullptr);");
           c_.Line("  if (" + r + " && v." + m->name + " == 0) {");
           c_.Line("    return MakeError(" + r + ", " + fname + ", \"must not be zero\");");
           c_.Line("  }");
           break;
         case Constraint::kNoOverflow: {
           const unsigned shift = m->field->shift;
-          valid.push_back("  if (" + r + ") {");
+          valid.push_back("  {");
           valid.push_back("    uint64_t address = 0;");
-          valid.push_back("    if (!CheckedShl(" + m->name + ", " + std::to_string(shift) +
-                          ", &address) || !RangeFits(address, " + U64(1ull << shift) +
-                          ")) return false;");
+          valid.push_back("    if ((!CheckedShl(v." + m->name + ", " + std::to_string(shift) +
+                          ", &address) || !RangeFits(address, " + U64(1ull << shift) + ")) && " +
+                          r + ") [[unlikely]] return false;");
           valid.push_back("  }");
+          valid_all.push_back("  {");
+          valid_all.push_back("    uint64_t address = 0;");
+          valid_all.push_back("    const bool shifted = CheckedShl(v." + m->name + ", " +
+                              std::to_string(shift) + ", &address);");
+          valid_all.push_back("    const bool wraps = !shifted || !RangeFits(address, " +
+                              U64(1ull << shift) + ");");
+          valid_all.push_back("    bad |= wraps & (" + r + " != nullptr);");
+          valid_all.push_back("  }");
           c_.Line("  if (" + r + ") {");
           c_.Line("    uint64_t address = 0;");
           c_.Line("    if (!CheckedShl(v." + m->name + ", " + std::to_string(shift) +
@@ -652,12 +668,32 @@ class CppGenerator {
     }
     c_.Line("  return v;");
     c_.Line("}");
-    // Valid
+    // Valid, through BitsValid: an internal always-inlined copy the decoders' fast paths
+    // call per value (GCC does not inline the member into a loop over an array).
     c_.Line();
-    c_.Line("bool " + type + "::Valid(const Rules& rules) const {");
+    c_.Line("namespace {");
+    c_.Line();
+    c_.Line("[[gnu::always_inline]] inline bool BitsValid(const " + type + "& v, const " + type +
+            "Rules& rules) {");
     c_.Line("  (void)rules;");
+    c_.Line("  (void)v;");
     for (const auto& line : valid) c_.Line(line);
     c_.Line("  return true;");
+    c_.Line("}");
+    c_.Line();
+    c_.Line("[[maybe_unused, gnu::always_inline]] inline bool BitsValidAll(const " + type +
+            "& v, const " + type + "Rules& rules) {");
+    c_.Line("  (void)rules;");
+    c_.Line("  (void)v;");
+    c_.Line("  bool bad = false;");
+    for (const auto& line : valid_all) c_.Line(line);
+    c_.Line("  return !bad;");
+    c_.Line("}");
+    c_.Line();
+    c_.Line("}  // namespace");
+    c_.Line();
+    c_.Line("bool " + type + "::Valid(const Rules& rules) const {");
+    c_.Line("  return BitsValid(*this, rules);");
     c_.Line("}");
     // JSON
     c_.Line();
@@ -955,9 +991,10 @@ class CppGenerator {
   // Code reading one value of type `t` at `off` of span `b` into `target`, with `rules`
   // for nested checks; an error is prefixed with `path` (a std::string expression).
   // With `push`, `target` is a vector and the value is appended to it.
+  // With `fast`, a failed check is `return false;` (the fast path, see EmitStructure).
   void EmitLoad(const VType& t, const std::string& b, const std::string& off,
                 const std::string& target, const std::string& rules, const std::string& path,
-                const std::string& ind, bool push = false) {
+                const std::string& ind, bool push = false, bool fast = false) {
     const std::string load = t.big_endian ? "LoadBe" : "LoadLe";
     auto assign = [&](const std::string& expr) {
       return push ? target + ".push_back(" + expr + ");" : target + " = " + expr + ";";
@@ -979,14 +1016,26 @@ class CppGenerator {
         c_.Line(ind + "  const uint64_t raw = " + load + "(" + b + ", " + off + ", " +
                 std::to_string(t.bytes) + ");");
         c_.Line(ind + "  const " + t.cpp + " value = " + t.cpp + "::Unpack(raw);");
-        c_.Line(ind + "  if (!value.Valid(" + rules + ")) {");
-        c_.Line(ind + "    return Prefixed(" + t.cpp + "::Decode(raw, " + rules + ").error(), " +
-                path + ");");
-        c_.Line(ind + "  }");
+        if (fast) {
+          c_.Line(ind + "  if (!BitsValid(value, " + rules + ")) [[unlikely]] return false;");
+        } else {
+          c_.Line(ind + "  if (!BitsValid(value, " + rules + ")) {");
+          c_.Line(ind + "    return Prefixed(" + t.cpp + "::Decode(raw, " + rules + ").error(), " +
+                  path + ");");
+          c_.Line(ind + "  }");
+        }
         c_.Line(ind + "  " + assign("value"));
         c_.Line(ind + "}");
         break;
       case VType::kStruct:
+        if (fast) {
+          c_.Line(ind + "if (!FastDecodeInto(" + b + ".subspan(" + off + ", " +
+                  std::to_string(t.bytes) + "), " + rules + ", " +
+                  (push ? target + ".emplace_back()" : target) + ")) [[unlikely]] {");
+          c_.Line(ind + "  return false;");
+          c_.Line(ind + "}");
+          break;
+        }
         // Decoded in place (no Result copied out, which would reload the just-stored value).
         c_.Line(ind + "if (auto e = " + t.cpp + "::DecodeInto(" + b + ".subspan(" + off + ", " +
                 std::to_string(t.bytes) + "), " + rules + ", " +
@@ -1078,6 +1127,160 @@ class CppGenerator {
         break;
       case VType::kInvalid:
         break;
+    }
+  }
+
+  // The checks of DecodeInto of structure `type` over `bytes` into `v` (a free function:
+  // members are qualified). `fast`: a failed check is `return false;` (FastDecodeInto);
+  // otherwise `return <CodecError>;` (SlowDecodeInto). Both run the same checks in the same
+  // order. The fast path checks a variable array of bitfields in one read-only pass without
+  // a branch per check (BitsValidAll, rules in a local; the compiler may vectorize it), then
+  // fills the vector in one more (AssignGenerated: no push_back per element).
+  void EmitDecodeBody(const std::string& type, const std::vector<Member>& members,
+                      const std::function<bool(const std::string&)>& has_slot, bool fast) {
+    auto ret = [&](const std::string& ind, const std::string& error) {
+      c_.Line(ind + "return " + (fast ? std::string("false") : error) + ";");
+    };
+    // The guard of a check with rule slot `r` and failure condition `cond` (pure and total).
+    // The fast path tests the condition first, so on valid input the rule pointer is never
+    // loaded and each check is one branch (the result is the same either way).
+    auto guard = [&](const std::string& r, const std::string& cond) {
+      return fast ? "(" + cond + ") && " + r : r + " && " + cond;
+    };
+    const std::string unlikely = fast ? "[[unlikely]] " : "";
+    const std::string fixed = type + "::kFixedSize";
+    c_.Line("  (void)rules;");
+    c_.Line("  (void)v;");
+    c_.Line("  if (bytes.size() < " + fixed + ") " + unlikely + "{");
+    ret("    ", "MakeError(\"\", \"\", \"need \" + std::to_string(" + fixed +
+                   ") + \" bytes, have \" + std::to_string(bytes.size()))");
+    c_.Line("  }");
+    for (const auto& m : members) {
+      const std::string path = "std::string(" + Str(m.field ? m.field->name : m.name) + ")";
+      const std::string fname = Str(m.field ? m.field->name : m.name);
+      if (m.variable) {
+        const StructField& f = *m.field;
+        const std::string w = std::to_string(m.type.bytes);
+        const std::string at = HexRaw(m.offset) + " + i * " + w;
+        c_.Line("  {");
+        if (fast) {
+          c_.Line("    uint64_t total = 0;");
+          c_.Line("    if (!FastSizeFromFixed(bytes, rules, &total)) [[unlikely]] return false;");
+          c_.Line("    if (bytes.size() < total) [[unlikely]] return false;");
+        } else {
+          c_.Line("    auto size = " + type + "::SizeFromFixed(bytes, rules);");
+          c_.Line("    if (!size.ok()) return size.error();");
+          c_.Line("    const uint64_t total = size.value();");
+          c_.Line("    if (bytes.size() < total) {");
+          std::string rule = "\"\"";
+          if (m.is_array && has_slot(m.name + "_max_count")) {
+            rule = "rules." + m.name + "_max_count";
+          }
+          c_.Line("      return MakeError(" + rule + ", " + fname +
+                  ", \"need \" + "
+                  "std::to_string(total) + \" bytes for the count/size the structure "
+                  "announces, have \" + std::to_string(bytes.size()));");
+          c_.Line("    }");
+        }
+        if (!m.is_array) {
+          c_.Line("    v." + m.name +
+                  ".assign(bytes.begin() + " + fixed + ", bytes.begin() + "
+                  "static_cast<std::ptrdiff_t>(total));");
+          c_.Line("  }");
+          continue;
+        }
+        c_.Line("    const size_t n = static_cast<size_t>((total - " + fixed + ") / " + w + ");");
+        const std::string load = m.type.big_endian ? "LoadBe" : "LoadLe";
+        if (fast && m.type.kind == VType::kBitfield) {
+          c_.Line("    {");
+          c_.Line("      const " + m.type.cpp + "Rules element_rules = rules." + m.name + ";");
+          c_.Line("      uint64_t bad = 0;");
+          c_.Line("      for (size_t i = 0; i < n; ++i) {");
+          c_.Line("        bad |= static_cast<uint64_t>(!BitsValidAll(" + m.type.cpp + "::Unpack(" +
+                  load + "(bytes, " + at + ", " + w + ")), element_rules));");
+          c_.Line("      }");
+          c_.Line("      if (bad != 0) [[unlikely]] return false;");
+          c_.Line("    }");
+          c_.Line("    AssignGenerated(v." + m.name + ", n, [bytes](size_t i) { return " +
+                  m.type.cpp + "::Unpack(" + load + "(bytes, " + at + ", " + w + ")); });");
+        } else if (fast && m.type.kind == VType::kInt) {
+          c_.Line("    AssignGenerated(v." + m.name + ", n, [bytes](size_t i) { return static_cast<" +
+                  m.type.cpp + ">(" + load + "(bytes, " + at + ", " + w + ")); });");
+        } else if (fast && (m.type.kind == VType::kBytes || m.type.kind == VType::kGuid)) {
+          c_.Line("    AssignGenerated(v." + m.name + ", n, [bytes](size_t i) { return LoadArray<" +
+                  w + ">(bytes, " + at + "); });");
+        } else {
+          // reserve + push_back: resize would zero-fill what the loop then overwrites.
+          c_.Line("    v." + m.name + ".clear();");
+          c_.Line("    v." + m.name + ".reserve(n);");
+          c_.Line("    for (size_t i = 0; i < n; ++i) {");
+          EmitLoad(m.type, "bytes", at, "v." + m.name, "rules." + m.name,
+                   "std::string(" + Str(f.name + "[") + ") + std::to_string(i) + \"]\"", "      ",
+                   /*push=*/true, fast);
+          c_.Line("    }");
+        }
+        c_.Line("  }");
+        continue;
+      }
+      if (m.is_array) {
+        c_.Line("  for (size_t i = 0; i < " + std::to_string(m.count) + "; ++i) {");
+        EmitLoad(m.type, "bytes", HexRaw(m.offset) + " + i * " + std::to_string(m.type.bytes),
+                 "v." + m.name + "[i]", "rules." + m.name,
+                 "std::string(" + Str(m.field->name + "[") + ") + std::to_string(i) + \"]\"",
+                 "    ", /*push=*/false, fast);
+        c_.Line("  }");
+        continue;
+      }
+      EmitLoad(m.type, "bytes", HexRaw(m.offset), "v." + m.name, "rules." + m.name, path, "  ",
+               /*push=*/false, fast);
+      if (!m.field) continue;
+      const StructField& f = *m.field;
+      if (has_slot(m.name + "_mbz")) {
+        const std::string r = "rules." + m.name + "_mbz";
+        if (m.type.kind == VType::kInt) {
+          c_.Line("  if (" + guard(r, "v." + m.name + " != 0") + ") " + unlikely + "{");
+        } else if (m.type.kind == VType::kBytes || m.type.kind == VType::kGuid) {
+          c_.Line("  if (" + guard(r, "!AllZero(v." + m.name + ")") + ") " + unlikely + "{");
+        } else {
+          c_.Line("  if (false) {");
+        }
+        ret("    ", "MakeError(" + r + ", " + fname + ", \"must be zero\")");
+        c_.Line("  }");
+      }
+      if (has_slot(m.name + "_enum") && spec_.FindEnum(f.enum_name)) {
+        const std::string r = "rules." + m.name + "_enum";
+        c_.Line("  if (" + guard(r, "!" + Camel(f.enum_name) + "::Contains(v." + m.name + ")") +
+                ") " + unlikely + "{");
+        ret("    ", "MakeError(" + r + ", " + fname + ", \"not a value of " + f.enum_name +
+                       ": \" + HexU64(v." + m.name + "))");
+        c_.Line("  }");
+      }
+      if (has_slot(m.name + "_align")) {
+        const std::string r = "rules." + m.name + "_align";
+        c_.Line("  if (" + guard(r, "v." + m.name + " % " + U64(*f.align) + " != 0") + ") " + unlikely + "{");
+        ret("    ", "MakeError(" + r + ", " + fname + ", \"\" + HexU64(v." + m.name +
+                       ") + \" is not a multiple of " + HexRaw(*f.align) + "\")");
+        c_.Line("  }");
+      }
+      if (has_slot(m.name + "_nonzero")) {
+        const std::string r = "rules." + m.name + "_nonzero";
+        c_.Line("  if (" + guard(r, "v." + m.name + " == 0") + ") " + unlikely + "{");
+        ret("    ", "MakeError(" + r + ", " + fname + ", \"must not be zero\")");
+        c_.Line("  }");
+      }
+      if (has_slot(m.name + "_no_overflow")) {
+        const std::string r = "rules." + m.name + "_no_overflow";
+        uint64_t size = 1;
+        if (const Structure* p = spec_.FindStructure(f.points_to)) {
+          size = p->size;
+        } else if (f.align && *f.align) {
+          size = *f.align;
+        }
+        c_.Line("  if (" + guard(r, "!RangeFits(v." + m.name + ", " + U64(size) + ")") + ") " + unlikely + "{");
+        ret("    ", "MakeError(" + r + ", " + fname + ", \"address range of " + HexRaw(size) +
+                       " bytes wraps around the address space\")");
+        c_.Line("  }");
+      }
     }
   }
 
@@ -1177,75 +1380,104 @@ class CppGenerator {
     h_.Line("  bool operator==(const " + type + "&) const = default;");
     h_.Line("};");
 
-    // ---- SizeFromFixed
+    // ---- SizeFromFixed: the public one builds the error; FastSizeFromFixed (internal, the
+    // same checks in the same order) only says whether they pass.
     if (var) {
       const StructField& f = *var->field;
       const std::string fname = Str(f.name);
-      c_.Line();
-      c_.Line("Result<uint64_t> " + type +
-              "::SizeFromFixed(std::span<const uint8_t> fixed, const Rules& rules) {");
-      c_.Line("  (void)rules;");
-      c_.Line("  if (fixed.size() < kFixedSize) {");
-      c_.Line(
-          "    return MakeError(\"\", \"\", \"need \" + std::to_string(kFixedSize) + \" bytes, "
-          "have \" + std::to_string(fixed.size()));");
-      c_.Line("  }");
-      const std::string cf = var->is_array ? f.count_field : f.size_field;
-      const StructField* cfield = s.Find(cf);
-      const VType ct = Scalar(cfield->type, cfield->layout, "", cfield->big_endian);
-      if (ct.kind != VType::kInt) {
-        h_.Line("#error \"svsm_spec_codecs.h: " + s.name + "." + cf + " is not an integer\"");
-        c_.Line("  return MakeError(\"\", \"\", \"bad count field\");");
-        c_.Line("}");
-      } else {
+      for (const bool fast : {true, false}) {
+        // `return <error>;`, or `return false;` on the fast path.
+        auto ret = [&](const std::string& ind, const std::string& error) {
+          c_.Line(ind + "return " + (fast ? std::string("false") : error) + ";");
+        };
+        c_.Line();
+        if (fast) {
+          c_.Line("namespace {");
+          c_.Line();
+          c_.Line("// " + type + "::SizeFromFixed without the CodecError: false on any failed check.");
+          c_.Line("[[gnu::always_inline]] inline bool FastSizeFromFixed(std::span<const uint8_t> "
+                  "fixed, const " + type + "Rules& rules, uint64_t* out) {");
+        } else {
+          c_.Line("Result<uint64_t> " + type +
+                  "::SizeFromFixed(std::span<const uint8_t> fixed, const Rules& rules) {");
+        }
+        c_.Line("  (void)rules;");
+        c_.Line("  if (fixed.size() < " + type + "::kFixedSize) {");
+        ret("    ", "MakeError(\"\", \"\", \"need \" + std::to_string(" + type +
+                       "::kFixedSize) + \" bytes, have \" + std::to_string(fixed.size()))");
+        c_.Line("  }");
+        const std::string cf = var->is_array ? f.count_field : f.size_field;
+        const StructField* cfield = s.Find(cf);
+        const VType ct = Scalar(cfield->type, cfield->layout, "", cfield->big_endian);
+        if (ct.kind != VType::kInt) {
+          if (!fast) {
+            h_.Line("#error \"svsm_spec_codecs.h: " + s.name + "." + cf + " is not an integer\"");
+          }
+          ret("  ", "MakeError(\"\", \"\", \"bad count field\")");
+          c_.Line("}");
+          if (fast) {
+            c_.Line();
+            c_.Line("}  // namespace");
+          }
+          continue;
+        }
         c_.Line("  const uint64_t n = " + std::string(ct.big_endian ? "LoadBe" : "LoadLe") +
                 "(fixed, " + HexRaw(cfield->offset) + ", " + std::to_string(ct.bytes) + ");");
         if (var->is_array) {
           if (has_slot(var->name + "_min_count")) {
-            c_.Line("  if (rules." + var->name + "_min_count && n < " +
-                    std::to_string(*f.min_count) + ") {");
-            c_.Line("    return MakeError(rules." + var->name + "_min_count, " + fname +
-                    ", \"count \" + std::to_string(n) + \" is below the minimum " +
-                    std::to_string(*f.min_count) + "\");");
+            const std::string r = "rules." + var->name + "_min_count";
+            const std::string cond = "n < " + std::to_string(*f.min_count);
+            c_.Line("  if (" + (fast ? cond + " && " + r + ") [[unlikely]] {" : r + " && " + cond + ") {"));
+            ret("    ", "MakeError(rules." + var->name + "_min_count, " + fname +
+                           ", \"count \" + std::to_string(n) + \" is below the minimum " +
+                           std::to_string(*f.min_count) + "\")");
             c_.Line("  }");
           }
           if (has_slot(var->name + "_max_count")) {
-            c_.Line("  if (rules." + var->name + "_max_count && n > " +
-                    std::to_string(*f.max_count) + ") {");
-            c_.Line("    return MakeError(rules." + var->name + "_max_count, " + fname +
-                    ", \"count \" + std::to_string(n) + \" is above the maximum " +
-                    std::to_string(*f.max_count) + "\");");
+            const std::string r = "rules." + var->name + "_max_count";
+            const std::string cond = "n > " + std::to_string(*f.max_count);
+            c_.Line("  if (" + (fast ? cond + " && " + r + ") [[unlikely]] {" : r + " && " + cond + ") {"));
+            ret("    ", "MakeError(rules." + var->name + "_max_count, " + fname +
+                           ", \"count \" + std::to_string(n) + \" is above the maximum " +
+                           std::to_string(*f.max_count) + "\")");
             c_.Line("  }");
           }
           c_.Line("  uint64_t part = 0;");
           c_.Line("  uint64_t total = 0;");
           c_.Line("  if (!CheckedMul(n, " + std::to_string(var->type.bytes) +
-                  ", &part) || !CheckedAdd(kFixedSize, part, &total)) {");
-          c_.Line("    return MakeError(\"\", " + fname + ", \"size overflows\");");
+                  ", &part) || !CheckedAdd(" + type + "::kFixedSize, part, &total)) {");
+          ret("    ", "MakeError(\"\", " + fname + ", \"size overflows\")");
           c_.Line("  }");
         } else {
           if (f.max_size) {
             c_.Line("  if (n > " + HexRaw(*f.max_size) + ") {");
-            c_.Line("    return MakeError(\"\", " + fname +
-                    ", \"size \" + HexU64(n) + \" is above "
-                    "the maximum " +
-                    HexRaw(*f.max_size) + "\");");
+            ret("    ", "MakeError(\"\", " + fname +
+                           ", \"size \" + HexU64(n) + \" is above the maximum " +
+                           HexRaw(*f.max_size) + "\")");
             c_.Line("  }");
           }
           c_.Line("  uint64_t total = 0;");
-          c_.Line("  if (!CheckedAdd(kFixedSize, n, &total)) {");
-          c_.Line("    return MakeError(\"\", " + fname + ", \"size overflows\");");
+          c_.Line("  if (!CheckedAdd(" + type + "::kFixedSize, n, &total)) {");
+          ret("    ", "MakeError(\"\", " + fname + ", \"size overflows\")");
           c_.Line("  }");
         }
         if (s.max_size) {
-          c_.Line("  if (total > kMaxSize) {");
-          c_.Line("    return MakeError(\"\", " + fname +
-                  ", \"structure size \" + HexU64(total) + \" is above its max_size " +
-                  HexRaw(*s.max_size) + "\");");
+          c_.Line("  if (total > " + type + "::kMaxSize) {");
+          ret("    ", "MakeError(\"\", " + fname +
+                         ", \"structure size \" + HexU64(total) + \" is above its max_size " +
+                         HexRaw(*s.max_size) + "\")");
           c_.Line("  }");
         }
-        c_.Line("  return total;");
-        c_.Line("}");
+        if (fast) {
+          c_.Line("  *out = total;");
+          c_.Line("  return true;");
+          c_.Line("}");
+          c_.Line();
+          c_.Line("}  // namespace");
+        } else {
+          c_.Line("  return total;");
+          c_.Line("}");
+        }
       }
     }
 
@@ -1264,14 +1496,22 @@ class CppGenerator {
     if (members.empty()) c_.Line("  (void)out;");
     for (const auto& m : members) {
       if (m.variable) {
+        // The vector's data and size in locals: the stores into `out` may alias them, so
+        // they would be reloaded per element.
         if (m.is_array) {
-          c_.Line("  for (size_t i = 0; i < " + m.name + ".size(); ++i) {");
+          c_.Line("  {");
+          c_.Line("    const " + m.type.cpp + "* const data = " + m.name + ".data();");
+          c_.Line("    const size_t n = " + m.name + ".size();");
+          c_.Line("    for (size_t i = 0; i < n; ++i) {");
           EmitStore(m.type, "out", HexRaw(m.offset) + " + i * " + std::to_string(m.type.bytes),
-                    m.name + "[i]", "    ");
+                    "data[i]", "      ");
+          c_.Line("    }");
           c_.Line("  }");
         } else {
-          c_.Line("  for (size_t i = 0; i < " + m.name + ".size(); ++i) out[" + HexRaw(m.offset) +
-                  " + i] = " + m.name + "[i];");
+          c_.Line("  if (!" + m.name + ".empty()) {");
+          c_.Line("    std::memcpy(out.data() + " + HexRaw(m.offset) + ", " + m.name + ".data(), " +
+                  m.name + ".size());");
+          c_.Line("  }");
         }
       } else if (m.is_array) {
         c_.Line("  for (size_t i = 0; i < " + std::to_string(m.count) + "; ++i) {");
@@ -1290,129 +1530,67 @@ class CppGenerator {
     c_.Line("  return out;");
     c_.Line("}");
 
-    // ---- Decode / DecodeFields
+    // ---- Decode / DecodeFields / DecodeInto
+    //
+    // Two internal versions of the checks: FastDecodeInto runs them all in the same order
+    // and only says whether they pass (no CodecError, no strings, nothing but the bool
+    // returned: inlined into the public functions); SlowDecodeInto (cold) is the checking
+    // decode that builds the CodecError of the first failed check. The public functions run
+    // the fast path and, only when it fails, the slow one over the same bytes, so results
+    // and errors are exactly those of the checking decode. Decode builds the value in a local
+    // and moves it into the Result (the local does not escape, so the default member
+    // initializers the decode overwrites are dead stores the compiler drops).
+    c_.Line();
+    c_.Line("namespace {");
+    c_.Line();
+    c_.Line("// Fast path of " + type + "::DecodeInto: false on any failed check.");
+    c_.Line("[[gnu::always_inline]] inline bool FastDecodeInto(std::span<const uint8_t> bytes, "
+            "const " + type + "Rules& rules, " + type + "& v) {");
+    EmitDecodeBody(type, members, has_slot, /*fast=*/true);
+    c_.Line("  return true;");
+    c_.Line("}");
+    c_.Line();
+    c_.Line("// The checking decode of " + type + ": the CodecError of the first failed check.");
+    c_.Line("[[gnu::cold, gnu::noinline]] std::optional<CodecError> SlowDecodeInto("
+            "std::span<const uint8_t> bytes, const " + type + "Rules& rules, " + type + "& v) {");
+    EmitDecodeBody(type, members, has_slot, /*fast=*/false);
+    c_.Line("  return std::nullopt;");
+    c_.Line("}");
+    c_.Line();
+    c_.Line("// The error half of " + type + "::Decode (prefix " + Str(s.name) +
+            ") and DecodeFields (prefix null).");
+    c_.Line("[[gnu::cold, gnu::noinline]] Result<" + type +
+            "> DecodeFailure(std::span<const uint8_t> bytes, const " + type +
+            "Rules& rules, const char* prefix) {");
+    c_.Line("  " + type + " v;");
+    c_.Line("  std::optional<CodecError> e = SlowDecodeInto(bytes, rules, v);");
+    c_.Line("  if (!e) return Result<" + type + ">(std::move(v));  // the fast path agrees: not reached");
+    c_.Line("  if (prefix) return Prefixed(std::move(*e), prefix);");
+    c_.Line("  return std::move(*e);");
+    c_.Line("}");
+    c_.Line();
+    c_.Line("}  // namespace");
     c_.Line();
     c_.Line("Result<" + type + "> " + type +
             "::Decode(std::span<const uint8_t> bytes, const Rules& rules) {");
-    // One named return value, so the Result is built in place (NRVO) instead of being
-    // copied, which reloads the just-stored value (a store-forwarding stall).
-    c_.Line("  Result<" + type + "> r = DecodeFields(bytes, rules);");
-    c_.Line("  if (!r.ok()) r = Prefixed(r.error(), " + Str(s.name) + ");");
-    c_.Line("  return r;");
+    c_.Line("  " + type + " v;");
+    c_.Line("  if (FastDecodeInto(bytes, rules, v)) [[likely]] return Result<" + type +
+            ">(std::move(v));");
+    c_.Line("  return DecodeFailure(bytes, rules, " + Str(s.name) + ");");
     c_.Line("}");
     c_.Line();
     c_.Line("Result<" + type + "> " + type +
             "::DecodeFields(std::span<const uint8_t> bytes, const Rules& rules) {");
-    // Built in place in the Result (NRVO), not on the stack and then copied.
-    c_.Line("  Result<" + type + "> result{" + type + "{}};");
-    c_.Line("  if (auto e = DecodeInto(bytes, rules, result.value())) result = std::move(*e);");
-    c_.Line("  return result;");
+    c_.Line("  " + type + " v;");
+    c_.Line("  if (FastDecodeInto(bytes, rules, v)) [[likely]] return Result<" + type +
+            ">(std::move(v));");
+    c_.Line("  return DecodeFailure(bytes, rules, nullptr);");
     c_.Line("}");
     c_.Line();
     c_.Line("std::optional<CodecError> " + type +
             "::DecodeInto(std::span<const uint8_t> bytes, const Rules& rules, " + type + "& v) {");
-    c_.Line("  (void)rules;");
-    c_.Line("  (void)v;");
-    c_.Line("  if (bytes.size() < kFixedSize) {");
-    c_.Line(
-        "    return MakeError(\"\", \"\", \"need \" + std::to_string(kFixedSize) + \" bytes, have "
-        "\" + std::to_string(bytes.size()));");
-    c_.Line("  }");
-    for (const auto& m : members) {
-      const std::string path = "std::string(" + Str(m.field ? m.field->name : m.name) + ")";
-      const std::string fname = Str(m.field ? m.field->name : m.name);
-      if (m.variable) {
-        const StructField& f = *m.field;
-        c_.Line("  {");
-        c_.Line("    auto size = SizeFromFixed(bytes, rules);");
-        c_.Line("    if (!size.ok()) return size.error();");
-        c_.Line("    if (bytes.size() < size.value()) {");
-        std::string rule = "\"\"";
-        if (m.is_array && has_slot(m.name + "_max_count")) rule = "rules." + m.name + "_max_count";
-        c_.Line("      return MakeError(" + rule + ", " + fname +
-                ", \"need \" + "
-                "std::to_string(size.value()) + \" bytes for the count/size the structure "
-                "announces, have \" + std::to_string(bytes.size()));");
-        c_.Line("    }");
-        if (m.is_array) {
-          c_.Line("    const size_t n = static_cast<size_t>((size.value() - kFixedSize) / " +
-                  std::to_string(m.type.bytes) + ");");
-          // reserve + push_back: resize would zero-fill what the loop then overwrites.
-          c_.Line("    v." + m.name + ".clear();");
-          c_.Line("    v." + m.name + ".reserve(n);");
-          c_.Line("    for (size_t i = 0; i < n; ++i) {");
-          EmitLoad(m.type, "bytes", HexRaw(m.offset) + " + i * " + std::to_string(m.type.bytes),
-                   "v." + m.name, "rules." + m.name,
-                   "std::string(" + Str(f.name + "[") + ") + std::to_string(i) + \"]\"", "      ",
-                   /*push=*/true);
-          c_.Line("    }");
-        } else {
-          c_.Line("    v." + m.name +
-                  ".assign(bytes.begin() + kFixedSize, bytes.begin() + "
-                  "static_cast<std::ptrdiff_t>(size.value()));");
-        }
-        c_.Line("  }");
-        continue;
-      }
-      if (m.is_array) {
-        c_.Line("  for (size_t i = 0; i < " + std::to_string(m.count) + "; ++i) {");
-        EmitLoad(m.type, "bytes", HexRaw(m.offset) + " + i * " + std::to_string(m.type.bytes),
-                 "v." + m.name + "[i]", "rules." + m.name,
-                 "std::string(" + Str(m.field->name + "[") + ") + std::to_string(i) + \"]\"",
-                 "    ");
-        c_.Line("  }");
-        continue;
-      }
-      EmitLoad(m.type, "bytes", HexRaw(m.offset), "v." + m.name, "rules." + m.name, path, "  ");
-      if (!m.field) continue;
-      const StructField& f = *m.field;
-      if (has_slot(m.name + "_mbz")) {
-        const std::string r = "rules." + m.name + "_mbz";
-        if (m.type.kind == VType::kInt) {
-          c_.Line("  if (" + r + " && v." + m.name + " != 0) {");
-        } else if (m.type.kind == VType::kBytes || m.type.kind == VType::kGuid) {
-          c_.Line("  if (" + r + " && !AllZero(v." + m.name + ")) {");
-        } else {
-          c_.Line("  if (false) {");
-        }
-        c_.Line("    return MakeError(" + r + ", " + fname + ", \"must be zero\");");
-        c_.Line("  }");
-      }
-      if (has_slot(m.name + "_enum") && spec_.FindEnum(f.enum_name)) {
-        const std::string r = "rules." + m.name + "_enum";
-        c_.Line("  if (" + r + " && !" + Camel(f.enum_name) + "::Contains(v." + m.name + ")) {");
-        c_.Line("    return MakeError(" + r + ", " + fname + ", \"not a value of " + f.enum_name +
-                ": \" + HexU64(v." + m.name + "));");
-        c_.Line("  }");
-      }
-      if (has_slot(m.name + "_align")) {
-        const std::string r = "rules." + m.name + "_align";
-        c_.Line("  if (" + r + " && v." + m.name + " % " + U64(*f.align) + " != 0) {");
-        c_.Line("    return MakeError(" + r + ", " + fname + ", \"\" + HexU64(v." + m.name +
-                ") + \" is not a multiple of " + HexRaw(*f.align) + "\");");
-        c_.Line("  }");
-      }
-      if (has_slot(m.name + "_nonzero")) {
-        const std::string r = "rules." + m.name + "_nonzero";
-        c_.Line("  if (" + r + " && v." + m.name + " == 0) {");
-        c_.Line("    return MakeError(" + r + ", " + fname + ", \"must not be zero\");");
-        c_.Line("  }");
-      }
-      if (has_slot(m.name + "_no_overflow")) {
-        const std::string r = "rules." + m.name + "_no_overflow";
-        uint64_t size = 1;
-        if (const Structure* p = spec_.FindStructure(f.points_to)) {
-          size = p->size;
-        } else if (f.align && *f.align) {
-          size = *f.align;
-        }
-        c_.Line("  if (" + r + " && !RangeFits(v." + m.name + ", " + U64(size) + ")) {");
-        c_.Line("    return MakeError(" + r + ", " + fname + ", \"address range of " +
-                HexRaw(size) + " bytes wraps around the address space\");");
-        c_.Line("  }");
-      }
-    }
-    c_.Line("  return std::nullopt;");
+    c_.Line("  if (FastDecodeInto(bytes, rules, v)) [[likely]] return std::nullopt;");
+    c_.Line("  return SlowDecodeInto(bytes, rules, v);");
     c_.Line("}");
 
     // ---- JSON
@@ -1655,7 +1833,12 @@ class CppGenerator {
     c_.Line();
     c_.Line("Result<" + req + "> " + req +
             "::Decode(const RegisterSet& regs, const GuestMemory& memory) {");
-    // Built in place in the Result (NRVO): the checks fill it through a reference.
+    // Built in place in the Result (NRVO): the checks fill it through a reference. (A local
+    // moved into the Result at the end is copied with wide loads over the narrow stores that
+    // just wrote it: store-forwarding stalls.) The structures read through guest memory are
+    // checked by their fast paths; only when one fails is the checking decode rerun, over
+    // the same bytes already read (never a second guest read), with the Rules built anew
+    // there, so that the fast path's constant Rules need not be materialized in memory.
     c_.Line("  Result<" + req + "> result{" + req + "{}};");
     c_.Line("  auto fill = [&](" + req + "& v) -> std::optional<CodecError> {");
     c_.Line("  (void)memory;");
@@ -1719,10 +1902,12 @@ class CppGenerator {
       }
       if (m.type.kind == VType::kBitfield) {
         c_.Line("  {");
-        c_.Line("    auto r = " + m.type.cpp + "::Decode(" + reg + ", " + Camel(m.name) +
-                "Rules());");
-        c_.Line("    if (!r.ok()) return Prefixed(r.error(), " + rname + ");");
-        c_.Line("    v." + m.name + " = r.value();");
+        c_.Line("    const " + m.type.cpp + " value = " + m.type.cpp + "::Unpack(" + reg + ");");
+        c_.Line("    if (!BitsValid(value, " + Camel(m.name) + "Rules())) {");
+        c_.Line("      return Prefixed(" + m.type.cpp + "::Decode(" + reg + ", " + Camel(m.name) +
+                "Rules()).error(), " + rname + ");");
+        c_.Line("    }");
+        c_.Line("    v." + m.name + " = value;");
         c_.Line("  }");
       } else {
         c_.Line("  v." + m.name + " = static_cast<" + m.type.cpp + ">(" + reg + ");");
@@ -1766,9 +1951,11 @@ class CppGenerator {
               " at \" + HexU64(gpa) + \" is not accessible\");");
       c_.Line("    }");
       if (s.variable) {
-        c_.Line("    auto size = " + st + "::SizeFromFixed(bytes, rules);");
-        c_.Line("    if (!size.ok()) return Prefixed(size.error(), " + Str(s.name) + ");");
-        c_.Line("    total = size.value();");
+        c_.Line("    if (!FastSizeFromFixed(bytes, rules, &total)) {");
+        c_.Line("      auto size = " + st + "::SizeFromFixed(bytes, " + Camel(m.name) + "Rules());");
+        c_.Line("      if (!size.ok()) return Prefixed(size.error(), " + Str(s.name) + ");");
+        c_.Line("      total = size.value();");
+        c_.Line("    }");
         if (s.within_page) {
           c_.Line("    if (!WithinPage(gpa, total)) {");
           c_.Line("      return MakeError(" + RuleLit(wp) + ", " + Str(s.name) + ", \"" + s.name +
@@ -1794,15 +1981,17 @@ class CppGenerator {
                 "accessible\");");
         c_.Line("    }");
       }
-      c_.Line("    if (auto e = " + st + "::DecodeInto(bytes, rules, v." + m.data_name +
-              ".emplace())) {");
-      c_.Line("      return Prefixed(*e, " + Str(s.name) + ");");
+      c_.Line("    " + st + "& data = v." + m.data_name + ".emplace();");
+      c_.Line("    if (!FastDecodeInto(bytes, rules, data)) {");
+      c_.Line("      if (auto e = SlowDecodeInto(bytes, " + Camel(m.name) + "Rules(), data)) {");
+      c_.Line("        return Prefixed(*e, " + Str(s.name) + ");");
+      c_.Line("      }");
       c_.Line("    }");
       c_.Line("  }");
     }
     c_.Line("  return std::nullopt;");
     c_.Line("  };");
-    c_.Line("  if (auto e = fill(result.value())) result = std::move(*e);");
+    c_.Line("  if (auto e = fill(result.value())) [[unlikely]] result = std::move(*e);");
     c_.Line("  return result;");
     c_.Line("}");
 

@@ -25,7 +25,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <compare>
 #include <exception>
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -220,12 +222,108 @@ void StoreArray(std::span<uint8_t> b, size_t offset, const std::array<uint8_t, N
   if constexpr (N != 0) std::memcpy(b.data() + offset, a.data(), N);
 }
 
+// Whether the N bytes at `p` are all zero: OR of 8-byte (then 4, 2, 1) word loads, not a
+// byte loop (GCC keeps the byte loop as N compares and branches).
+template <size_t N>
+inline bool AllZeroBytes(const uint8_t* p) {
+  uint64_t acc = 0;
+  size_t i = 0;
+  for (; i + 8 <= N; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    acc |= w;
+  }
+  if constexpr (N % 8 >= 4) {
+    uint32_t w;
+    std::memcpy(&w, p + i, 4);
+    acc |= w;
+    i += 4;
+  }
+  if constexpr (N % 4 >= 2) {
+    uint16_t w;
+    std::memcpy(&w, p + i, 2);
+    acc |= w;
+    i += 2;
+  }
+  if constexpr (N % 2 == 1) acc |= p[i];
+  return acc == 0;
+}
+
 template <size_t N>
 bool AllZero(const std::array<uint8_t, N>& a) {
-  for (uint8_t x : a) {
-    if (x != 0) return false;
+  if constexpr (N == 0) {
+    return true;
+  } else {
+    return AllZeroBytes<N>(a.data());
   }
-  return true;
+}
+
+// Fills `out` with the n values make(0) .. make(n - 1): one allocation (none when the
+// capacity suffices), no zero-fill and no per-element capacity check, unlike a
+// reserve + push_back loop (whose stores may alias the vector's own pointers, so they are
+// reloaded per element) or resize (which zero-fills what is then overwritten). The fast
+// paths of the generated decoders fill variable arrays with it after validating them.
+template <class T, class F>
+class GeneratingIterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = T;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const T*;
+  using reference = T;
+
+  GeneratingIterator() = default;
+  GeneratingIterator(const F* make, size_t i) : make_(make), i_(i) {}
+
+  T operator*() const { return (*make_)(i_); }
+  T operator[](difference_type d) const { return (*make_)(i_ + static_cast<size_t>(d)); }
+  GeneratingIterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  GeneratingIterator operator++(int) {
+    GeneratingIterator t = *this;
+    ++i_;
+    return t;
+  }
+  GeneratingIterator& operator--() {
+    --i_;
+    return *this;
+  }
+  GeneratingIterator operator--(int) {
+    GeneratingIterator t = *this;
+    --i_;
+    return t;
+  }
+  GeneratingIterator& operator+=(difference_type d) {
+    i_ += static_cast<size_t>(d);
+    return *this;
+  }
+  GeneratingIterator& operator-=(difference_type d) {
+    i_ -= static_cast<size_t>(d);
+    return *this;
+  }
+  friend GeneratingIterator operator+(GeneratingIterator a, difference_type d) { return a += d; }
+  friend GeneratingIterator operator+(difference_type d, GeneratingIterator a) { return a += d; }
+  friend GeneratingIterator operator-(GeneratingIterator a, difference_type d) { return a -= d; }
+  friend difference_type operator-(const GeneratingIterator& a, const GeneratingIterator& b) {
+    return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
+  }
+  friend bool operator==(const GeneratingIterator& a, const GeneratingIterator& b) {
+    return a.i_ == b.i_;
+  }
+  friend auto operator<=>(const GeneratingIterator& a, const GeneratingIterator& b) {
+    return a.i_ <=> b.i_;
+  }
+
+ private:
+  const F* make_ = nullptr;
+  size_t i_ = 0;
+};
+
+template <class T, class F>
+void AssignGenerated(std::vector<T>& out, size_t n, const F& make) {
+  out.assign(GeneratingIterator<T, F>(&make, 0), GeneratingIterator<T, F>(&make, n));
 }
 
 // Reads `size` bytes of guest memory at `gpa` (false when the range wraps, exceeds
@@ -249,12 +347,15 @@ inline bool ReadGuest(const GuestMemory& memory, uint64_t gpa, std::span<uint8_t
 // ---------------------------------------------------------------------------------------
 // Errors
 
-inline CodecError MakeError(const char* rule_id, std::string field, std::string message) {
+// Both are called only on the error path; `cold` keeps the paths that build errors out of
+// the decoders' straight-line code.
+[[gnu::cold]] inline CodecError MakeError(const char* rule_id, std::string field,
+                                          std::string message) {
   return CodecError{rule_id ? rule_id : "", std::move(field), std::move(message)};
 }
 
 // Prepends `prefix` to the error's field path ("entry[3]" + "reserved").
-inline CodecError Prefixed(CodecError e, const std::string& prefix) {
+[[gnu::cold]] inline CodecError Prefixed(CodecError e, const std::string& prefix) {
   if (e.field.empty()) {
     e.field = prefix;
   } else if (!prefix.empty()) {
