@@ -1,13 +1,25 @@
 // Runs conformance vectors against a target (docs/vector-format.md).
 #include "svsm_conform/runner.h"
 
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <algorithm>
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
+#include <span>
+#include <string_view>
 
 #include "svsm_spec_codecs.h"
 
@@ -61,6 +73,98 @@ class ResultNames {
   const svsm_spec::Spec& spec_;
 };
 
+// The SNP ATTESTATION_REPORT an SVSM returns (facts §6.1; SEV-SNP ABI pub. 56860).
+constexpr size_t kReportSize = 0x4A0;
+constexpr size_t kReportVmplOffset = 0x30;
+constexpr size_t kReportDataOffset = 0x50;
+constexpr size_t kReportDataSize = 64;
+constexpr size_t kReportSignedSize = 0x2A0;  // the signature covers bytes 0x000-0x29F
+constexpr size_t kReportSigR = 0x2A0;        // R, then S, each 72 bytes little-endian
+constexpr size_t kReportSigS = 0x2E8;
+constexpr size_t kReportSigComponentSize = 72;
+static_assert(svsm_spec::codec::gen::SnpAttestationReport::kFixedSize == kReportSize);
+
+std::string HexBytes(std::span<const uint8_t> bytes) {
+  std::string out;
+  char buf[4];
+  for (uint8_t b : bytes) {
+    std::snprintf(buf, sizeof buf, "%02x", b);
+    out += buf;
+  }
+  return out;
+}
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct BioFree {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+struct EcdsaSigFree {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+struct BnFree {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+// SHA-512(a || b), or nullopt when OpenSSL fails.
+std::optional<std::array<uint8_t, 64>> Sha512(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  std::array<uint8_t, 64> digest{};
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  const bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha512(), nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), a.data(), a.size()) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), b.data(), b.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx.get(), digest.data(), &len) == 1 && len == digest.size();
+  ERR_clear_error();
+  if (!ok) return std::nullopt;
+  return digest;
+}
+
+// Whether `report` (kReportSize bytes) carries a valid ECDSA P-384/SHA-384 signature over
+// its first kReportSignedSize bytes by the public key in `pem`; "" when it does, else why not.
+std::string VerifyReportSignature(std::span<const uint8_t> report, const std::string& pem) {
+  std::string why;
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  char group[80] = {};
+  size_t group_len = 0;
+  if (!key) {
+    why = "the target's report_public_key is not a PEM public key";
+  } else if (!EVP_PKEY_is_a(key.get(), "EC") ||
+             EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                            &group_len) != 1 ||
+             std::string_view(group, group_len) != "secp384r1") {
+    why = "the target's report_public_key is not an ECDSA P-384 key";
+  } else {
+    // The ABI stores R and S as 72-byte little-endian integers; EVP wants DER.
+    std::unique_ptr<BIGNUM, BnFree> r(BN_lebin2bn(report.data() + kReportSigR, kReportSigComponentSize, nullptr));
+    std::unique_ptr<BIGNUM, BnFree> s(BN_lebin2bn(report.data() + kReportSigS, kReportSigComponentSize, nullptr));
+    std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
+    unsigned char* der = nullptr;
+    int der_len = -1;
+    if (r && s && sig && ECDSA_SIG_set0(sig.get(), r.get(), s.get()) == 1) {
+      r.release();  // owned by sig now
+      s.release();
+      der_len = i2d_ECDSA_SIG(sig.get(), &der);
+    }
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    if (der_len <= 0 || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()) != 1) {
+      why = "cannot set up the signature check (OpenSSL)";
+    } else if (EVP_DigestVerify(ctx.get(), der, static_cast<size_t>(der_len), report.data(), kReportSignedSize) != 1) {
+      why = "the report's signature does not verify with the target's report_public_key";
+    }
+    OPENSSL_free(der);
+  }
+  ERR_clear_error();
+  return why;
+}
+
 // A test is abandoned at its first failed expectation (kFail) or broken target (kError).
 struct StepFailure {
   TestStatus status = TestStatus::kFail;
@@ -69,8 +173,9 @@ struct StepFailure {
 
 class TestRun {
  public:
-  TestRun(Target& target, const Symbols& symbols, const ResultNames& names, const VectorFile& file)
-      : target_(target), symbols_(symbols), names_(names), file_(file) {}
+  TestRun(Target& target, const Symbols& symbols, const ResultNames& names, const VectorFile& file,
+          const std::string& report_public_key)
+      : target_(target), symbols_(symbols), names_(names), file_(file), report_public_key_(report_public_key) {}
 
   std::optional<StepFailure> Run(const VectorTest& test) {
     for (const Step& step : test.steps) {
@@ -164,6 +269,7 @@ class TestRun {
         return std::nullopt;
       }
       case Step::Kind::kCall: return RunCall(step);
+      case Step::Kind::kVerifyReport: return RunVerifyReport(step);
       case Step::Kind::kSetRunning: {
         auto r = target_.SetRunning(step.vcpu, step.running);
         if (!r.ok() && r.error.code == TargetError::kBroken) return Broken(r.error);
@@ -254,10 +360,12 @@ class TestRun {
         *fields[i] = *v;
       }
     }
+    last_call_.reset();
     auto r = target_.Call(step.vcpu, regs);
     if (!r.ok() && r.error.code == TargetError::kBroken) return Broken(r.error);
     if (!r.ok()) return Fail("call: " + r.error.message);
     const CallReply& reply = *r.value;
+    if (reply.outcome == CallOutcome::kCompleted) last_call_ = reply.regs;
     const std::string expected_outcome = step.expect.outcome.value_or("completed");
     static const char* kOutcomes[] = {"completed", "no-return", "cannot-call", "guest-fault"};
     const auto outcome_index = static_cast<uint32_t>(reply.outcome);
@@ -293,10 +401,62 @@ class TestRun {
     return std::nullopt;
   }
 
+  // Reads a verify_report buffer; its size comes from the vector or the previous call.
+  std::optional<StepFailure> ReadBuffer(const BufferRef& b, const char* what, std::vector<uint8_t>* out) {
+    std::string error;
+    auto gpa = Eval(b.at, &error);
+    if (!gpa) return Fail(error);
+    uint64_t size = b.size;
+    if (!b.size_from.empty()) {
+      if (!last_call_) return Fail(std::string(what) + " size_from " + b.size_from + ": the previous call did not complete");
+      const RegisterSet& regs = *last_call_;
+      size = b.size_from == "rcx" ? regs.rcx : b.size_from == "rdx" ? regs.rdx : b.size_from == "r8" ? regs.r8 : regs.r9;
+      if (size > (1u << 20)) {
+        return Fail(std::string(what) + " size " + Hex(size) + " (from " + b.size_from + ") is above 1 MiB");
+      }
+    }
+    out->clear();
+    if (size == 0) return std::nullopt;
+    auto r = target_.Read(*gpa, static_cast<uint32_t>(size));
+    if (!r.ok() && r.error.code == TargetError::kBroken) return Broken(r.error);
+    if (!r.ok()) return Fail(std::string("reading the ") + what + " at " + Hex(*gpa) + ": " + r.error.message);
+    if (r.value->size() != size) return Fail(std::string("reading the ") + what + " returned " + std::to_string(r.value->size()) + " bytes");
+    *out = std::move(*r.value);
+    return std::nullopt;
+  }
+
+  std::optional<StepFailure> RunVerifyReport(const Step& step) {
+    std::vector<uint8_t> report, nonce, manifest;
+    if (report_public_key_.empty()) return Fail("the target gives no report_public_key");
+    BufferRef report_ref{step.address, static_cast<uint32_t>(kReportSize), ""};
+    if (auto f = ReadBuffer(report_ref, "report", &report)) return f;
+    if (auto f = ReadBuffer(step.nonce, "nonce", &nonce)) return f;
+    if (auto f = ReadBuffer(step.manifest, "manifest", &manifest)) return f;
+    const std::string bad_signature = VerifyReportSignature(report, report_public_key_);
+    if (!bad_signature.empty()) return Fail(bad_signature);
+    const auto expected = Sha512(nonce, manifest);
+    if (!expected) return Fail("SHA-512 failed (OpenSSL)");
+    const std::span<const uint8_t> report_data(report.data() + kReportDataOffset, kReportDataSize);
+    if (!std::equal(report_data.begin(), report_data.end(), expected->begin())) {
+      return Fail("REPORT_DATA is " + HexBytes(report_data) + ", expected SHA-512(nonce || manifest) = " +
+                  HexBytes(*expected) + " (nonce " + std::to_string(nonce.size()) + " bytes, manifest " +
+                  std::to_string(manifest.size()) + " bytes)");
+    }
+    uint32_t vmpl = 0;
+    for (size_t i = 0; i < 4; ++i) vmpl |= uint32_t{report[kReportVmplOffset + i]} << (8 * i);
+    if (vmpl != step.report_vmpl) {
+      return Fail("the report's VMPL is " + std::to_string(vmpl) + ", expected " + std::to_string(step.report_vmpl));
+    }
+    return std::nullopt;
+  }
+
   Target& target_;
   const Symbols& symbols_;
   const ResultNames& names_;
   const VectorFile& file_;
+  const std::string& report_public_key_;
+  // The output registers of the test's last call, when it completed (size_from).
+  std::optional<RegisterSet> last_call_;
 };
 
 std::string NowIso() {
@@ -310,7 +470,10 @@ std::string NowIso() {
 
 // Why a test cannot run on this target, or "" when it can.
 std::string MissingRequirement(const VectorTest& test, const TargetInfo& info, const Symbols& symbols) {
-  for (const auto& [number, version] : test.required_protocols) {
+  for (const auto& required : test.required_protocols) {
+    // Plain copies: clang 14 cannot capture structured bindings in the lambda below.
+    const uint32_t number = required.first;
+    const uint32_t version = required.second;
     const bool claimed = std::any_of(info.protocols.begin(), info.protocols.end(), [&](const ProtocolClaim& p) {
       return p.number == number && version >= p.min_version && version <= p.max_version;
     });
@@ -319,9 +482,12 @@ std::string MissingRequirement(const VectorTest& test, const TargetInfo& info, c
   for (const std::string& cap : test.required_capabilities) {
     if (!info.Has(cap)) return "the target lacks capability " + cap;
   }
+  if (test.requires_report_key && info.report_public_key.empty()) {
+    return "the target gives no report_public_key to verify reports with";
+  }
   // Symbols the target does not define (e.g. $shared without shared memory).
   for (const Step& step : test.steps) {
-    std::vector<std::string> exprs = {step.address};
+    std::vector<std::string> exprs = {step.address, step.nonce.at, step.manifest.at};
     for (const auto& [reg, e] : step.regs) exprs.push_back(e);
     for (const auto& [reg, e] : step.expect.regs) exprs.push_back(e);
     for (const LeField& f : step.le) exprs.push_back(f.value);
@@ -512,7 +678,7 @@ RunReport RunVectors(Target& target, const std::vector<VectorFile>& files, const
         result.status = TestStatus::kSkip;
         result.reason = missing;
       } else {
-        TestRun run(target, symbols, names, *s.file);
+        TestRun run(target, symbols, names, *s.file, info.report_public_key);
         if (auto failure = run.Run(*s.test)) {
           result.status = failure->status;
           result.reason = failure->reason;
