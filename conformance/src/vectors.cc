@@ -211,6 +211,41 @@ CallExpect ParseExpect(const Json& j, const std::string& where, Errors& errors) 
   return e;
 }
 
+// {"at": ADDR, "size": N} or {"at": ADDR, "size_from": "rcx"} (a verify_report buffer).
+BufferRef ParseBufferRef(const Json& j, const std::string& where, Errors& errors) {
+  BufferRef b;
+  if (!j.is_object()) {
+    errors.Add(where, "expected {\"at\": ADDR, \"size\": N} or {\"at\": ADDR, \"size_from\": REG}");
+    return b;
+  }
+  CheckMembers(j, {"at", "size", "size_from"}, where, errors);
+  if (!j.contains("at")) {
+    errors.Add(where, "at is required");
+  } else if (auto at = ExprOf(j["at"])) {
+    CheckExpr(*at, where + ".at", errors);
+    b.at = *at;
+  } else {
+    errors.Add(where + ".at", "expected an expression");
+  }
+  if (j.contains("size") == j.contains("size_from")) {
+    errors.Add(where, "give exactly one of size and size_from");
+  }
+  if (j.contains("size")) {
+    auto v = U32(j["size"]);
+    if (!v || *v > (1u << 20)) errors.Add(where + ".size", "expected 0..1048576");
+    else b.size = *v;
+  }
+  if (j.contains("size_from")) {
+    static const std::set<std::string> kRegs = {"rcx", "rdx", "r8", "r9"};
+    if (!j["size_from"].is_string() || !kRegs.count(j["size_from"].get<std::string>())) {
+      errors.Add(where + ".size_from", "expected an output register (rcx, rdx, r8, r9)");
+    } else {
+      b.size_from = j["size_from"].get<std::string>();
+    }
+  }
+  return b;
+}
+
 std::optional<Step> ParseStep(const Json& j, const std::string& where, Errors& errors) {
   if (!j.is_object()) {
     errors.Add(where, "expected an object");
@@ -306,8 +341,27 @@ std::optional<Step> ParseStep(const Json& j, const std::string& where, Errors& e
       s.expect_state = j["expect"];
       CheckMembers(s.expect_state, {"validated", "validated_2m", "vmsa", "perms"}, where + ".expect", errors);
     }
+  } else if (j.contains("verify_report")) {
+    s.kind = Step::Kind::kVerifyReport;
+    CheckMembers(j, {"verify_report", "nonce", "manifest", "vmpl", "comment"}, where, errors);
+    auto addr = ExprOf(j["verify_report"]);
+    if (!addr) errors.Add(where, "verify_report: expected an expression");
+    else {
+      CheckExpr(*addr, where, errors);
+      s.address = *addr;
+    }
+    if (!j.contains("nonce")) errors.Add(where, "verify_report needs nonce");
+    else s.nonce = ParseBufferRef(j["nonce"], where + ".nonce", errors);
+    if (!j.contains("manifest")) errors.Add(where, "verify_report needs manifest");
+    else s.manifest = ParseBufferRef(j["manifest"], where + ".manifest", errors);
+    if (!j.contains("vmpl")) errors.Add(where, "verify_report needs vmpl (the report's expected VMPL field)");
+    else {
+      auto v = U32(j["vmpl"]);
+      if (!v || *v > 3) errors.Add(where + ".vmpl", "expected 0..3");
+      else s.report_vmpl = *v;
+    }
   } else {
-    errors.Add(where, "expected one of write, read, call, set_running, page_state");
+    errors.Add(where, "expected one of write, read, call, set_running, page_state, verify_report");
   }
   if (errors.count() != before) return std::nullopt;
   return s;
@@ -373,9 +427,19 @@ std::optional<VectorTest> ParseTest(const Json& j, const std::string& where, Err
   if (!j.contains("steps") || !j["steps"].is_array() || j["steps"].empty()) {
     errors.Add(where + ".steps", "expected a non-empty array");
   } else {
+    bool after_call = false;
     for (size_t i = 0; i < j["steps"].size(); ++i) {
-      auto step = ParseStep(j["steps"][i], where + ".steps[" + std::to_string(i) + "]", errors);
-      if (step) t.steps.push_back(std::move(*step));
+      const std::string at = where + ".steps[" + std::to_string(i) + "]";
+      auto step = ParseStep(j["steps"][i], at, errors);
+      if (!step) continue;
+      // size_from names a register of the previous call: there must be one.
+      if (step->kind == Step::Kind::kVerifyReport && !after_call) {
+        for (const BufferRef* b : {&step->nonce, &step->manifest}) {
+          if (!b->size_from.empty()) errors.Add(at, "size_from \"" + b->size_from + "\" needs a call step before it");
+        }
+      }
+      if (step->kind == Step::Kind::kCall) after_call = true;
+      t.steps.push_back(std::move(*step));
     }
   }
   // Steps that need a capability imply it.
@@ -387,6 +451,8 @@ std::optional<VectorTest> ParseTest(const Json& j, const std::string& where, Err
                    t.required_capabilities.end()) {
       t.required_capabilities.push_back(cap);
     }
+    // A verify_report step needs the target's report_public_key.
+    if (s.kind == Step::Kind::kVerifyReport) t.requires_report_key = true;
   }
   return t;
 }

@@ -26,13 +26,21 @@ struct CallExpect {
   std::optional<std::string> outcome;  // "completed" (default), "no-return", "cannot-call"
 };
 
+// A guest buffer a verify_report step reads: its address, and its size given in the vector
+// or taken from an output register of the test's previous call.
+struct BufferRef {
+  std::string at;         // address expression
+  uint32_t size = 0;      // when size_from is empty
+  std::string size_from;  // "rcx", "rdx", "r8" or "r9": that register of the previous call
+};
+
 struct Step {
-  enum class Kind { kWrite, kRead, kCall, kSetRunning, kPageState };
+  enum class Kind { kWrite, kRead, kCall, kSetRunning, kPageState, kVerifyReport };
   Kind kind = Kind::kCall;
   uint32_t vcpu = 0;
   std::string where;  // "tests[3].steps[2]", for messages
 
-  // kWrite / kRead / kPageState: the address expression.
+  // kWrite / kRead / kPageState / kVerifyReport: the address expression.
   std::string address;
   // kWrite: the bytes (hex) or the little-endian fields; kRead: what must be read.
   std::vector<uint8_t> bytes;
@@ -52,6 +60,13 @@ struct Step {
   bool running = false;
   // kPageState: expected members (validated, validated_2m, vmsa: bool; perms: [3 ints]).
   nlohmann::json expect_state;
+
+  // kVerifyReport: the SNP attestation report at `address` must carry REPORT_DATA =
+  // SHA-512(nonce || manifest), VMPL = report_vmpl, and a signature by the target's
+  // report_public_key.
+  BufferRef nonce;
+  BufferRef manifest;
+  uint32_t report_vmpl = 0;
 };
 
 struct VectorTest {
@@ -61,6 +76,9 @@ struct VectorTest {
   std::vector<std::string> flags;
   std::map<uint32_t, uint32_t> required_protocols;  // protocol number -> version
   std::vector<std::string> required_capabilities;
+  // The test verifies report signatures (a verify_report step): the target must give a
+  // report_public_key in HELLO.
+  bool requires_report_key = false;
   std::vector<Step> steps;
   std::string file;  // the vector file it came from
 };
