@@ -27,12 +27,14 @@
 #include <string>
 #include <vector>
 
+#include "report_check.h"
 #include "svsm_test_support.h"
 
 namespace svsm_ref {
 namespace {
 
 using namespace svsm_ref::testing;  // NOLINT
+using namespace svsm_ref::report_check;  // NOLINT
 
 // --- Guest layout (all in the launch-validated boot RAM, away from the secrets page, CAA and
 // VMSA at 0x800000-0x802FFF) ------------------------------------------------------------------
@@ -155,31 +157,6 @@ struct Op {
 };
 
 // --- OpenSSL (independent of the model) ----------------------------------------------------
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-
 // SHA-512(a || b) with EVP directly.
 std::vector<uint8_t> Sha512Evp(std::span<const uint8_t> a, std::span<const uint8_t> b) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
@@ -190,62 +167,6 @@ std::vector<uint8_t> Sha512Evp(std::span<const uint8_t> a, std::span<const uint8
               EVP_DigestUpdate(ctx.get(), b.data(), b.size()) == 1 &&
               EVP_DigestFinal_ex(ctx.get(), out.data(), &len) == 1 && len == 64);
   return out;
-}
-
-PkeyPtr ParsePublicKeyPem(const std::string& pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  return PkeyPtr(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-}
-
-// ECDSA P-384 with SHA-384 over bytes 0x000-0x29F, DER signature rebuilt from the
-// little-endian R (0x2A0) and S (0x2E8).
-bool VerifyReport(std::span<const uint8_t> report, EVP_PKEY* key) {
-  if (report.size() != kReportSize || key == nullptr) return false;
-  BnPtr r(BN_lebin2bn(report.data() + kSignatureOffset, kSignatureComponentSize, nullptr));
-  BnPtr s(BN_lebin2bn(report.data() + kSignatureSOffset, kSignatureComponentSize, nullptr));
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return false;
-  r.release();  // owned by sig now
-  s.release();
-  unsigned char* der = nullptr;
-  const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (der_len <= 0) return false;
-  std::vector<uint8_t> der_bytes(der, der + der_len);
-  OPENSSL_free(der);
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key) == 1 &&
-                  EVP_DigestVerify(ctx.get(), der_bytes.data(), der_bytes.size(), report.data(),
-                                   kSignatureOffset) == 1;
-  ERR_clear_error();
-  return ok;
-}
-
-struct CertEntry {
-  std::vector<uint8_t> guid;
-  std::vector<uint8_t> der;
-};
-
-// Walks a GHCB certificate table ({guid[16], offset u32, length u32}..., all-zero terminator).
-std::optional<std::vector<CertEntry>> WalkCertTable(std::span<const uint8_t> table) {
-  std::vector<CertEntry> entries;
-  for (size_t at = 0;; at += kCertEntrySize) {
-    if (at + kCertEntrySize > table.size()) return std::nullopt;
-    bool terminator = true;
-    for (size_t i = at; i < at + kCertEntrySize; ++i) terminator = terminator && table[i] == 0;
-    if (terminator) break;
-    const uint64_t offset = GetLe(table, at + 16, 4);
-    const uint64_t length = GetLe(table, at + 20, 4);
-    if (offset + length > table.size()) return std::nullopt;
-    entries.push_back({Slice(table, at, 16), Slice(table, offset, length)});
-  }
-  return entries;
-}
-
-X509Ptr ParseCertificate(const std::vector<uint8_t>& der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (cert && p != der.data() + der.size()) return nullptr;
-  return cert;
 }
 
 // --- Platforms -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // restated by go-sev-guest abi/abi.go), rebuilds the DER signature from the little-endian R and
 // S with OpenSSL, and verifies it with the public key PEM and with the key of the certificate it
 // finds by walking the certificate table itself.
+#include "report_check.h"
 #include "svsm_ref/snp_firmware.h"
 
 #include <gtest/gtest.h>
@@ -25,6 +26,8 @@
 
 namespace svsm_ref {
 namespace {
+
+using namespace svsm_ref::report_check;  // NOLINT
 
 // ATTESTATION_REPORT offsets, written out here rather than taken from the generated codec so
 // that the test does not share the model's source of layout.
@@ -83,31 +86,6 @@ kKratiGTlA2WkWW/Mh3rLR0iNW/5Thu9F2Dpi4YJcYDRN7oWjkMs5CdH
 -----END PRIVATE KEY-----
 )";
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-
 using Report = std::array<uint8_t, kSnpReportSize>;
 
 uint32_t Le32(std::span<const uint8_t> bytes, size_t offset) {
@@ -145,59 +123,6 @@ std::array<uint8_t, N> Filled(uint8_t first) {
   return a;
 }
 
-PkeyPtr ParsePublicKeyPem(const std::string& pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  return PkeyPtr(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-}
-
-// Verifies the report the way a relying party does: DER ECDSA-Sig-Value rebuilt from the
-// little-endian R and S, ECDSA P-384 with SHA-384 over bytes 0x000-0x29F.
-bool VerifyReport(std::span<const uint8_t> report, EVP_PKEY* key) {
-  if (report.size() != kReportSize || key == nullptr) return false;
-  BnPtr r(BN_lebin2bn(report.data() + kSignatureOffset, kSignatureRSize, nullptr));
-  BnPtr s(BN_lebin2bn(report.data() + kSignatureSOffset, kSignatureRSize, nullptr));
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return false;
-  r.release();  // owned by sig now
-  s.release();
-  unsigned char* der = nullptr;
-  int der_len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (der_len <= 0) return false;
-  std::vector<uint8_t> der_bytes(der, der + der_len);
-  OPENSSL_free(der);
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key) == 1 &&
-            EVP_DigestVerify(ctx.get(), der_bytes.data(), der_bytes.size(), report.data(),
-                             kSignatureOffset) == 1;
-  ERR_clear_error();
-  return ok;
-}
-
-struct CertEntry {
-  std::vector<uint8_t> guid;
-  std::vector<uint8_t> der;
-};
-
-// Walks a GHCB certificate table; nullopt on any malformed entry.
-std::optional<std::vector<CertEntry>> WalkCertTable(std::span<const uint8_t> table) {
-  std::vector<CertEntry> entries;
-  for (size_t at = 0;; at += kCertEntrySize) {
-    if (at + kCertEntrySize > table.size()) return std::nullopt;
-    if (AllZero(table, at, at + kCertEntrySize)) break;
-    const uint32_t offset = Le32(table, at + 16);
-    const uint32_t length = Le32(table, at + 20);
-    if (uint64_t{offset} + length > table.size()) return std::nullopt;
-    entries.push_back({Slice(table, at, 16), Slice(table, offset, length)});
-  }
-  return entries;
-}
-
-X509Ptr ParseCertificate(const std::vector<uint8_t>& der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (cert && p != der.data() + der.size()) return nullptr;  // trailing bytes
-  return cert;
-}
 
 std::string Hex(std::span<const uint8_t> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
