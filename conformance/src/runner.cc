@@ -29,6 +29,9 @@ namespace {
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
+// SVSM_ERR_INCOMPLETE (general result code; the value every protocol shares).
+constexpr uint64_t kIncomplete = 0x80000000u;
+
 std::string Hex(uint64_t v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
@@ -362,6 +365,14 @@ class TestRun {
     }
     last_call_.reset();
     auto r = target_.Call(step.vcpu, regs);
+    // An SVSM may split work (SVSM_ERR_INCOMPLETE); the guest re-issues the same call. The
+    // bound keeps a target that never finishes from hanging the run.
+    constexpr int kMaxReissues = 4096;
+    for (int i = 0; step.reissue_while_incomplete && i < kMaxReissues && r.ok() &&
+                    r.value->outcome == CallOutcome::kCompleted && r.value->regs.rax == kIncomplete;
+         ++i) {
+      r = target_.Call(step.vcpu, regs);
+    }
     if (!r.ok() && r.error.code == TargetError::kBroken) return Broken(r.error);
     if (!r.ok()) return Fail("call: " + r.error.message);
     const CallReply& reply = *r.value;

@@ -293,7 +293,14 @@ std::optional<Step> ParseStep(const Json& j, const std::string& where, Errors& e
     if (j.contains("hex") && j.contains("le")) errors.Add(where, "give hex or le, not both");
   } else if (j.contains("call")) {
     s.kind = Step::Kind::kCall;
-    CheckMembers(j, {"call", "vcpu", "request", "expect", "comment"}, where, errors);
+    CheckMembers(j, {"call", "vcpu", "request", "expect", "reissue_while_incomplete", "comment"}, where, errors);
+    if (j.contains("reissue_while_incomplete")) {
+      if (!j["reissue_while_incomplete"].is_boolean()) {
+        errors.Add(where + ".reissue_while_incomplete", "expected true or false");
+      } else {
+        s.reissue_while_incomplete = j["reissue_while_incomplete"].get<bool>();
+      }
+    }
     const Json& c = j["call"];
     if (c.is_string()) {
       s.call_name = c.get<std::string>();

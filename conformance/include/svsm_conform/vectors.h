@@ -55,6 +55,9 @@ struct Step {
   std::string call_name;          // typed: the call's name in the spec (form included)
   nlohmann::json request;         // typed: the request's JSON form, "$..." strings resolved
   CallExpect expect;
+  // kCall: re-issue the same registers while the result is SVSM_ERR_INCOMPLETE (the spec's
+  // guest duty: same RCX, RAX reloaded), then check `expect` on the final answer.
+  bool reissue_while_incomplete = false;
 
   // kSetRunning
   bool running = false;
