@@ -508,7 +508,8 @@ bool ExprSymbols(std::string_view expr, std::vector<std::string>* names, std::st
           if (j == start || j - start > 16) return fail("bad hex number");
         } else {
           while (j < expr.size() && std::isdigit(static_cast<unsigned char>(expr[j]))) ++j;
-          if (j - i > 19) return fail("decimal number too long");
+          // 2^64 - 1 has 20 digits; EvalExpr refuses values above it.
+          if (j - i > 20) return fail("decimal number too long");
         }
         i = j;
       } else {

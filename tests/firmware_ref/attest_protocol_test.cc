@@ -64,9 +64,6 @@ constexpr size_t kVmplOffset = 0x030;
 constexpr size_t kSignatureAlgoOffset = 0x034;
 constexpr size_t kSignerInfoOffset = 0x048;
 constexpr size_t kReportDataOffset = 0x050;
-constexpr size_t kSignatureOffset = 0x2A0;
-constexpr size_t kSignatureSOffset = 0x2E8;
-constexpr size_t kSignatureComponentSize = 72;
 constexpr size_t kCertEntrySize = 24;
 // 63da758d-e664-4564-adc5-f4b93be8accd as the string reads (GHCB certificate table).
 constexpr std::array<uint8_t, 16> kVcekGuid = {0x63, 0xda, 0x75, 0x8d, 0xe6, 0x64, 0x45, 0x64,

@@ -1,0 +1,228 @@
+// The runner on its own: vector loading errors, expressions, id globs, expectation files,
+// and robustness against a target that breaks (the failing test errors with the reason, the
+// target is restarted, the run goes on and the report is complete).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "svsm_conform/runner.h"
+#include "svsm_conform/vectors.h"
+#include "svsm_spec/loader.h"
+
+namespace svsm_conform {
+namespace {
+
+const svsm_spec::Spec& Spec() {
+  static const auto loaded = svsm_spec::LoadSpecFiles({SVSM_SPEC_DIR});
+  return *loaded.spec;
+}
+
+// A target answering QUERY_PROTOCOL for core 1..1 from memory it keeps, and breaking
+// (kBroken, as a crashed subprocess would) on any call whose RCX is 0xDEAD until restarted.
+class FakeTarget : public Target {
+ public:
+  TargetResult<TargetInfo> Hello() override {
+    ++hellos;
+    TargetInfo info;
+    info.target = "fake";
+    info.guest_vmpl = 2;
+    info.protocols = {{0, 1, 1}};
+    info.vcpus = {{0, 0, 0x1000, 0x2000}};
+    info.test_memory = {{0x200000, 0x200000, true}};
+    info.capabilities = {"reset"};
+    return Ok(info);
+  }
+  TargetResult<Empty> Reset() override {
+    ++resets;
+    return Ok(Empty{});
+  }
+  TargetResult<std::vector<uint8_t>> Read(uint64_t gpa, uint32_t size) override {
+    std::vector<uint8_t> out(size);
+    for (uint32_t i = 0; i < size; ++i) out[i] = memory[gpa + i];
+    return Ok(out);
+  }
+  TargetResult<Empty> Write(uint64_t gpa, std::span<const uint8_t> bytes) override {
+    for (size_t i = 0; i < bytes.size(); ++i) memory[gpa + i] = bytes[i];
+    return Ok(Empty{});
+  }
+  TargetResult<CallReply> Call(uint32_t, const RegisterSet& regs) override {
+    if (broken || regs.rcx == 0xDEAD) {
+      broken = true;
+      TargetResult<CallReply> r;
+      r.error = {TargetError::kBroken, "the target closed the stream"};
+      return r;
+    }
+    CallReply reply;
+    reply.regs = regs;
+    reply.regs.rax = 0;
+    if (regs.rax == 6) reply.regs.rcx = regs.rcx == 1 ? 0x100000001u : 0;
+    return Ok(reply);
+  }
+  TargetResult<PageStateReply> PageState(uint64_t) override { return Unsupported<PageStateReply>(); }
+  TargetResult<Empty> SetRunning(uint32_t, bool) override { return Unsupported<Empty>(); }
+  bool Restart(std::string*) override {
+    ++restarts;
+    broken = false;
+    return true;
+  }
+  std::string RecentLog() const override { return "fake log line"; }
+
+  std::map<uint64_t, uint8_t> memory;
+  bool broken = false;
+  int hellos = 0, resets = 0, restarts = 0;
+
+ private:
+  template <class T>
+  static TargetResult<T> Ok(T v) {
+    TargetResult<T> r;
+    r.value = std::move(v);
+    return r;
+  }
+  template <class T>
+  static TargetResult<T> Unsupported() {
+    TargetResult<T> r;
+    r.error = {TargetError::kUnsupported, "no"};
+    return r;
+  }
+};
+
+VectorFile Parse(const std::string& text) {
+  std::vector<std::string> errors;
+  auto f = ParseVectorFile(text, "test.json", &errors);
+  EXPECT_TRUE(f.has_value()) << (errors.empty() ? "" : errors.front());
+  return f.value_or(VectorFile{});
+}
+
+constexpr const char* kThreeTests = R"({
+  "format": 1, "spec_revision": "0.1.0", "protocol": "core", "call": "SVSM_CORE_QUERY_PROTOCOL",
+  "flags": {}, "tests": [
+    {"id": "a.first", "comment": "passes", "rules": ["core.query-protocol.core-available"],
+     "steps": [{"call": {"rax": "0x6", "rcx": "0x1"}, "expect": {"result": "SVSM_SUCCESS", "regs": {"rcx": "0x100000001"}}}]},
+    {"id": "b.crash", "comment": "the target breaks", "rules": ["core.query-protocol.available"],
+     "steps": [{"call": {"rax": "0x6", "rcx": "0xDEAD"}, "expect": {"result": "SVSM_SUCCESS"}}]},
+    {"id": "c.after", "comment": "runs after the restart", "rules": ["core.query-protocol.unavailable"],
+     "steps": [{"write": "$test+8", "le": [["u64", "$test|5"]]},
+               {"read": "$test+8", "le": [["u64", "0x200005"]]},
+               {"call": {"rax": "0x6", "rcx": "0x2"}, "expect": {"result": "SVSM_SUCCESS", "regs": {"rcx": "0"}}}]},
+    {"id": "d.skip", "comment": "needs a capability", "rules": ["core.query-protocol.unavailable"],
+     "requires": {"capabilities": ["page-state"]},
+     "steps": [{"page_state": "$test", "expect": {"validated": true}}]}
+  ]})";
+
+TEST(Runner, BrokenTargetErrorsOneTestRestartsAndContinues) {
+  FakeTarget target;
+  const std::vector<VectorFile> files = {Parse(kThreeTests)};
+  RunOptions options;
+  options.spec = &Spec();
+  const RunReport report = RunVectors(target, files, options);
+  ASSERT_EQ(report.results.size(), 4u);
+  EXPECT_EQ(report.results[0].status, TestStatus::kPass) << report.results[0].reason;
+  EXPECT_EQ(report.results[1].status, TestStatus::kError);
+  EXPECT_NE(report.results[1].reason.find("the target closed the stream"), std::string::npos);
+  EXPECT_EQ(report.results[1].target_log, "fake log line");
+  EXPECT_EQ(report.results[2].status, TestStatus::kPass) << report.results[2].reason;
+  EXPECT_EQ(report.results[3].status, TestStatus::kSkip);
+  EXPECT_NE(report.results[3].reason.find("page-state"), std::string::npos);
+  EXPECT_EQ(target.restarts, 1);
+  EXPECT_GE(target.resets, 4);  // one per test, after the claim checks' reset
+  EXPECT_FALSE(report.Passed());
+  // Coverage is over the whole spec: every rule is a key, named ones list their tests.
+  EXPECT_EQ(report.coverage.size(), Spec().AllRules().size());
+  EXPECT_EQ(report.coverage.at("core.query-protocol.core-available"), std::vector<std::string>{"a.first"});
+}
+
+TEST(Runner, FiltersAndExpectations) {
+  FakeTarget target;
+  const std::vector<VectorFile> files = {Parse(kThreeTests)};
+  Expectations expectations;
+  expectations.known_failures["b.crash"] = "crashes on purpose";
+  expectations.known_failures["a.first"] = "wrongly listed";
+  expectations.flaky["gone.test"] = "no longer exists";
+  RunOptions options;
+  options.spec = &Spec();
+  options.expectations = &expectations;
+  options.id_glob = "[ab]*";  // no such ids: glob has no classes, so nothing matches...
+  EXPECT_TRUE(RunVectors(target, files, options).results.empty());
+  options.id_glob = "?.*";
+  const RunReport report = RunVectors(target, files, options);
+  ASSERT_EQ(report.results.size(), 4u);
+  EXPECT_EQ(report.results[1].status, TestStatus::kExpectedFail);
+  // A listed test that passes, and a listed id no vector has, fail the run.
+  ASSERT_EQ(report.expectation_problems.size(), 2u);
+  EXPECT_FALSE(report.Passed());
+}
+
+TEST(Runner, GlobMatch) {
+  EXPECT_TRUE(GlobMatch("core.*", "core.pvalidate.alignment"));
+  EXPECT_TRUE(GlobMatch("*.alignment", "core.pvalidate.alignment"));
+  EXPECT_TRUE(GlobMatch("core.pvalidate.?lignment", "core.pvalidate.alignment"));
+  EXPECT_FALSE(GlobMatch("core.remap*", "core.pvalidate.alignment"));
+  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_FALSE(GlobMatch("", "x"));
+}
+
+TEST(Expressions, EvaluateWrapAndRefuse) {
+  const Symbols symbols = {{"test", 0x200000}, {"svsm", 0x40000000}};
+  std::string error;
+  EXPECT_EQ(EvalExpr("$test+0x8", symbols, &error), 0x200008u);
+  EXPECT_EQ(EvalExpr("$test | 5", symbols, &error), 0x200005u);
+  EXPECT_EQ(EvalExpr("$svsm - 0x1000", symbols, &error), 0x3FFFF000u);
+  EXPECT_EQ(EvalExpr("0xFFFFFFFFFFFFF000 + 0x2000", symbols, &error), 0x1000u);  // wraps on purpose
+  EXPECT_EQ(EvalExpr("18446744073709551615", symbols, &error), ~uint64_t{0});
+  EXPECT_FALSE(EvalExpr("18446744073709551616", symbols, &error));
+  EXPECT_FALSE(EvalExpr("$nope", symbols, &error));
+  EXPECT_NE(error.find("$nope"), std::string::npos);
+  for (const char* bad : {"", "+1", "1+", "0x", "0x11111111111111111", "$", "1 2", "$test*2"}) {
+    EXPECT_FALSE(EvalExpr(bad, symbols, &error)) << bad;
+  }
+}
+
+TEST(VectorLoader, RejectsWithLocatedMessages) {
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"not json", "test.json: not valid JSON"},
+      {R"({"format": 2, "spec_revision": "x", "protocol": "core", "tests": []})", "test.json: format: expected 1"},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [], "extra": 1})",
+       "test.json: unknown member \"extra\""},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"call": {"rax": "$bogus"}, "expect": {"result": "SVSM_SUCCESS"}}]}]})",
+       "test.json: tests[0].steps[0].call.rax: unknown symbol $bogus"},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "flags": ["f"], "steps": [{"read": "0x0", "size": 8}]}]})",
+       "test.json: tests[0].flags: flag \"f\" is not explained in the file's flags"},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "retired": ["a"], "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"read": "0x0", "size": 8}]}]})",
+       "test.json: tests[0].id: \"a\" is retired and may not be reused"},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"read": "0x0", "size": 8}]}, {"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"read": "0x0", "size": 8}]}]})",
+       "test.json: tests[1].id: duplicate id \"a\""},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"call": {"rax": "0x6"}, "expect": {"result_in": ["SVSM_SUCCESS"]}}]}]})",
+       "test.json: tests[0].steps[0].expect.result_in: expected at least two result codes"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> errors;
+    EXPECT_FALSE(ParseVectorFile(c.text, "test.json", &errors).has_value()) << c.text;
+    ASSERT_FALSE(errors.empty()) << c.text;
+    EXPECT_EQ(errors.front(), c.message) << c.text;
+  }
+}
+
+TEST(VectorLoader, GarbageNeverCrashes) {
+  std::string text = kThreeTests;
+  uint32_t seed = 12345;
+  for (int i = 0; i < 2000; ++i) {
+    std::string mutated = text;
+    for (int k = 0; k < 4; ++k) {
+      seed = seed * 1103515245 + 12345;
+      mutated[(seed >> 8) % mutated.size()] = static_cast<char>(seed >> 16);
+    }
+    std::vector<std::string> errors;
+    auto f = ParseVectorFile(mutated, "m.json", &errors);
+    EXPECT_EQ(f.has_value(), errors.empty());
+  }
+}
+
+}  // namespace
+}  // namespace svsm_conform
