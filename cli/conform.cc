@@ -23,6 +23,7 @@
 #include "svsm_conform/runner.h"
 #include "svsm_conform/vectors.h"
 #include "svsm_conform/wire_client.h"
+#include "svsm_ref/faults.h"
 #include "svsm_spec/loader.h"
 
 namespace svsm_cli {
@@ -88,6 +89,15 @@ void AddConformOptions(CLI::App* conform, ConformOptions& opts) {
   conform->add_option("--target", opts.target, "ref, exec:CMD, tcp:HOST:PORT or unix:PATH")->capture_default_str();
   conform->add_option("--platform", opts.platform, "Platform file of the reference target (--target ref)")
       ->check(CLI::ExistingFile);
+  conform->add_option("--fault", opts.faults,
+                      "Inject this fault into the reference target (repeatable; mutation testing, "
+                      "firmware_ref/README.md \"Fault injection\")")
+      ->check(CLI::Validator(
+          [](std::string& name) {
+            return svsm_ref::FaultByName(name) ? std::string()
+                                               : "unknown fault '" + name + "' (firmware_ref/README.md lists them)";
+          },
+          "FAULT", "fault"));
   conform->add_option("--spec", opts.spec_paths, "Spec files or directories (default: " SVSM_SPEC_DEFAULT_DIR ")")
       ->check(CLI::ExistingPath);
   conform->add_option("--protocol", opts.protocol, "Only vectors of this protocol key (core, attest, ...)");
@@ -149,8 +159,17 @@ int RunConform(const ConformOptions& opts) {
       if (!platform) return kExitUsage;
       config = *platform;
     }
+    for (const std::string& fault : opts.faults) {
+      if (std::find(config.faults.begin(), config.faults.end(), fault) == config.faults.end()) {
+        config.faults.push_back(fault);
+      }
+    }
     target = ReferenceTarget::Create(config, &error);
   } else {
+    if (!opts.faults.empty()) {
+      std::cerr << "conform: --fault needs --target ref (faults are injected into the reference SVSM)\n";
+      return kExitUsage;
+    }
     auto spec_target = svsm_conform::ParseTargetSpec(opts.target, &error);
     if (!spec_target) {
       std::cerr << "conform: --target: " << error << '\n';

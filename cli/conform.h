@@ -9,6 +9,7 @@ namespace svsm_cli {
 struct ConformOptions {
   std::string target = "ref";
   std::string platform;                  // --target ref only
+  std::vector<std::string> faults;       // --target ref only: injected faults (svsm_ref/faults.h)
   std::vector<std::string> spec_paths;   // default: the source tree's spec/
   std::vector<std::string> vector_paths; // default: the source tree's vectors/conformance
   std::string protocol, call, rule, id_glob;

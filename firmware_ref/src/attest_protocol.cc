@@ -118,6 +118,10 @@ HandlerResult Attest(ReferenceSvsm& s, const RegisterSet& in, bool single) {
     AttestSingleServiceOp::Rules rules = AttestSingleServiceRequest::OpGpaRules();
     rules.services_op.certs_gpa_align = nullptr;
     rules.services_op.certs_gpa_no_overflow = nullptr;
+    if (s.Fault(FaultId::kAttestReservedNotChecked)) {
+      rules.reserved_54_mbz = rules.services_op.reserved_0c_mbz = rules.services_op.reserved_1a_mbz =
+          rules.services_op.reserved_2c_mbz = rules.services_op.reserved_3c_mbz = nullptr;
+    }
     AttestSingleServiceOp single_op;
     if (auto e = AttestSingleServiceOp::DecodeInto(op_bytes, rules, single_op)) {
       const char* rule = InternRuleId(e->rule_id);
@@ -139,13 +143,16 @@ HandlerResult Attest(ReferenceSvsm& s, const RegisterSet& in, bool single) {
     AttestServicesOp::Rules rules = AttestServicesRequest::OpGpaRules();
     rules.certs_gpa_align = nullptr;
     rules.certs_gpa_no_overflow = nullptr;
+    if (s.Fault(FaultId::kAttestReservedNotChecked)) {
+      rules.reserved_0c_mbz = rules.reserved_1a_mbz = rules.reserved_2c_mbz = rules.reserved_3c_mbz = nullptr;
+    }
     if (auto e = AttestServicesOp::DecodeInto(op_bytes, rules, op)) {
       const char* rule = InternRuleId(e->rule_id);
       return Result(in, ResultOfRule(rule), rule);
     }
   }
   const bool certs_requested = op.certs_size != 0;
-  if (certs_requested && op.certs_gpa % kPageSize != 0) {
+  if (certs_requested && op.certs_gpa % kPageSize != 0 && !s.Fault(FaultId::kAttestCertsMisalignmentNotChecked)) {
     return Result(in, SVSM_ERR_INVALID_PARAMETER, ids.buffer_misaligned);
   }
 
@@ -153,7 +160,8 @@ HandlerResult Attest(ReferenceSvsm& s, const RegisterSet& in, bool single) {
   // the u16 field can hold (0 included); the nonce is hashed as given.
   // <call>.nonce-crosses-page, <call>.nonce-inaccessible
   std::array<uint8_t, kPageSize> nonce_buf{};
-  if (op.nonce_size != 0 && !WithinPage(op.nonce_gpa, op.nonce_size)) {
+  if (op.nonce_size != 0 && !WithinPage(op.nonce_gpa, op.nonce_size) &&
+      !(s.Fault(FaultId::kAttestNonceCrossingNotChecked) && op.nonce_size <= kPageSize)) {
     return Result(in, SVSM_ERR_INVALID_PARAMETER, ids.nonce_crosses_page);
   }
   const std::span<uint8_t> nonce(nonce_buf.data(), op.nonce_size);
@@ -196,10 +204,16 @@ HandlerResult Attest(ReferenceSvsm& s, const RegisterSet& in, bool single) {
     const RegisterSet r = response.Encode();
     out.rcx = r.rcx, out.rdx = r.rdx, out.r8 = r.r8;
   }
-  if (op.report_size < kSnpReportSize) {
+  if (s.Fault(FaultId::kAttestSizesNotReturnedOnTooSmall) &&
+      (op.report_size < kSnpReportSize || op.manifest_size < manifest.size() ||
+       (certs_requested && op.certs_size < certs.size()))) {
+    out.rcx = in.rcx, out.rdx = in.rdx, out.r8 = in.r8;
+  }
+  if (op.report_size < kSnpReportSize ||
+      (s.Fault(FaultId::kAttestReportSizeOffByOne) && op.report_size == kSnpReportSize)) {
     return Result(out, SVSM_ERR_INVALID_PARAMETER, ids.report_too_small);
   }
-  if (op.manifest_size < manifest.size()) {
+  if (op.manifest_size < manifest.size() && !s.Fault(FaultId::kAttestManifestTooSmallNotChecked)) {
     return Result(out, SVSM_ERR_INVALID_PARAMETER, ids.manifest_too_small);
   }
   if (certs_requested && op.certs_size < certs.size()) {
@@ -209,8 +223,10 @@ HandlerResult Attest(ReferenceSvsm& s, const RegisterSet& in, bool single) {
   // <call>.report-data: REPORT_DATA = SHA-512(nonce || manifest); <call>.request-vmpl: the
   // SVSM asks for a VMPL0 report. attest.report-signing-key (freedom): key selection 0, the
   // firmware's default key (the model has only its VCEK-like key).
-  const std::array<uint8_t, 64> report_data = Sha512({nonce, manifest});
-  const auto report = s.firmware().GetReport(report_data, /*vmpl=*/0, /*flags=*/0);
+  std::array<uint8_t, 64> report_data = Sha512({nonce, manifest});
+  if (s.Fault(FaultId::kAttestReportDataWithoutManifest)) report_data = Sha512({nonce});
+  const uint32_t report_vmpl = s.Fault(FaultId::kAttestReportVmplNotZero) ? s.config().guest_vmpl : 0;
+  const auto report = s.firmware().GetReport(report_data, /*vmpl=*/report_vmpl, /*flags=*/0);
   if (!report) {
     // <call>.snp-request-failed
     return Result(out, SVSM_ERR_ATTEST_SNP_REQUEST_FAILED, ids.snp_request_failed);

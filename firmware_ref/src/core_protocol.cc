@@ -45,6 +45,10 @@ bool IsRam(const MemoryRegion* r) { return r != nullptr && r->kind == MemoryRegi
 HandlerResult RemapCa(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   // core.remap-ca.alignment is checked by the decoder; the CAA it reads is checked below.
   auto req = CoreRemapCaRequest::Decode(in, s.physical_view());
+  if (s.Fault(FaultId::kRemapCaMisalignedRoundedDown)) {
+    req = CoreRemapCaRequest::Decode(RegisterSet{in.rax, in.rcx & ~(kPageSize - 1), in.rdx, in.r8, in.r9},
+                                     s.physical_view());
+  }
   if (!req.ok()) return Refused(in, req.error());
   const uint64_t new_caa = req.value().new_caa;
   const uint64_t pfn = new_caa >> kPageShift;
@@ -63,7 +67,8 @@ HandlerResult RemapCa(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   // core.remap-ca.forbidden-address (freedom: INVALID_ADDRESS or INVALID_PARAMETER): the
   // model answers INVALID_ADDRESS, the code Table 4 gives for a gPA the SVSM will not use,
   // for the SVSM region, deposited memory and another vCPU's active CAA.
-  if (s.AnySvsmOwned(pfn, 1) || s.VcpuWithCaaFrame(pfn).has_value()) {
+  if (s.AnySvsmOwned(pfn, 1) ||
+      (s.VcpuWithCaaFrame(pfn).has_value() && !s.Fault(FaultId::kRemapCaOtherVcpuCaaAccepted))) {
     return Result(in, SVSM_ERR_INVALID_ADDRESS, "core.remap-ca.forbidden-address");
   }
   // general.faulting-address: the page must be guest memory the SVSM can write (private
@@ -74,7 +79,10 @@ HandlerResult RemapCa(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   // core.remap-ca.new-caa-cleared: the new CAA's CALL_PENDING starts at 0, so the host
   // cannot fake a pending call. The old CAA's flag is cleared by the caller (Enter).
   const uint8_t zero = 0;
-  s.mutable_memory().Write(new_caa, std::span<const uint8_t>(&zero, 1));
+  if (!s.Fault(FaultId::kRemapCaNewCaaNotCleared)) {
+    s.mutable_memory().Write(new_caa, std::span<const uint8_t>(&zero, 1));
+  }
+  if (s.Fault(FaultId::kRemapCaOldCaaStillRegistered)) return Result(in, SVSM_SUCCESS, "core.remap-ca.new-caa-cleared");
   s.mutable_vcpus()[vcpu].caa = new_caa;
   return Result(in, SVSM_SUCCESS, "core.remap-ca.new-caa-cleared");
 }
@@ -110,14 +118,14 @@ EntryOutcome PvalidateOne(ReferenceSvsm& s, const PvalidateEntry& e, uint8_t req
   const uint64_t count = size >> kPageShift;
   // core.pvalidate.entry-svsm-memory (with core.vmsa-is-svsm-memory): the SVSM region,
   // active VMSAs and deposited pages.
-  if (s.AnySvsmOwned(first, count)) {
+  if (s.AnySvsmOwned(first, s.Fault(FaultId::kPvalidateSvsmMemoryCheckedAtStart) ? 1 : count)) {
     return Fail(SVSM_ERR_INVALID_ADDRESS, "core.pvalidate.entry-svsm-memory");
   }
   // core.pvalidate.entry-caa (freedom: SUCCESS or INVALID_ADDRESS): the model processes a
   // page holding an active CAA like any other guest page; the spec forbids nothing here.
 
   // From here on the hardware speaks (core.pvalidate.instruction-failure: 0x80001000 + EAX).
-  if (region->shared) {
+  if (region->shared && !s.Fault(FaultId::kPvalidateSharedPageAccepted)) {
     // PVALIDATE of a page not assigned to the guest: FAIL_INPUT.
     return Fail(0x80001000u + kPvalidateFailInput, "core.pvalidate.instruction-failure");
   }
@@ -139,7 +147,7 @@ EntryOutcome PvalidateOne(ReferenceSvsm& s, const PvalidateEntry& e, uint8_t req
   if (large) {
     // A 2 MiB PVALIDATE needs one 2 MiB RMP entry: frames validated one by one, or a mix of
     // states, mean 4 KiB entries (FAIL_SIZEMISMATCH).
-    if (any_valid_4k || (any_valid && any_invalid)) {
+    if ((any_valid_4k && !s.Fault(FaultId::kPvalidateNoSizeMismatchOver4k)) || (any_valid && any_invalid)) {
       return Fail(0x80001000u + kPvalidateFailSizeMismatch, "core.pvalidate.instruction-failure");
     }
     no_change = validate ? any_valid : !any_valid;
@@ -152,18 +160,26 @@ EntryOutcome PvalidateOne(ReferenceSvsm& s, const PvalidateEntry& e, uint8_t req
   }
   if (no_change) {
     // core.pvalidate.no-change: EFLAGS.CF = 1; fine only when the entry says to ignore it.
-    if (e.ignore_cf) return EntryOutcome{};
+    if (e.ignore_cf || s.Fault(FaultId::kPvalidateNoChangeAlwaysIgnored)) return EntryOutcome{};
     return Fail(SVSM_ERR_PVALIDATE_FAIL_NO_CHANGE, "core.pvalidate.no-change");
   }
   // core.pvalidate.unexpected-eax: the model's PVALIDATE never returns EAX > 0xF.
   if (validate) {
     // core.pvalidate.validate-zeroes-page, then core.pvalidate.validate-grants-access.
-    s.mutable_memory().Zero(gpa, size);
+    if (!s.Fault(FaultId::kPvalidateNoZeroing)) s.mutable_memory().Zero(gpa, size);
     s.mutable_page_state().Set(first, count, ReferenceSvsm::GrantedAttrs(requester_vmpl, large));
+    if (s.Fault(FaultId::kPvalidateGrantsWrongVmpl)) {
+      s.mutable_page_state().Set(first, count, ReferenceSvsm::GrantedAttrs(requester_vmpl - 1, large));
+    }
   } else {
     // core.pvalidate.rescind-revokes-access: RMPADJUST takes every lower-VMPL permission
     // away, then PVALIDATE clears the validated state.
     s.mutable_page_state().Set(first, count, PageAttrs{});
+    if (s.Fault(FaultId::kPvalidateRescindKeepsPermissions)) {
+      PageAttrs kept = ReferenceSvsm::GrantedAttrs(requester_vmpl, false);
+      kept.validated = false;
+      s.mutable_page_state().Set(first, count, kept);
+    }
   }
   return EntryOutcome{};
 }
@@ -218,16 +234,19 @@ HandlerResult Pvalidate(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   // core.pvalidate.entries-zero and core.pvalidate.list-crosses-page are the list codec's
   // min_count / max_count / within_page checks under these rule ids.
   PvalidateList::Rules list_rules = CorePvalidateRequest::ListRules();
-  const PvalidateEntry::Rules entry_rules = list_rules.entry;
+  PvalidateEntry::Rules entry_rules = list_rules.entry;
+  if (s.Fault(FaultId::kPvalidateSkipReservedBitsCheck)) entry_rules.reserved_mbz = nullptr;
   list_rules.entry = PvalidateEntry::Rules{nullptr, nullptr, nullptr, nullptr};
   // core.pvalidate.list-overlaps-caa-header (freedom: SUCCESS or INVALID_ADDRESS): the model
   // reads a list wherever the guest may place its data, CAA bytes 0-7 included.
   PvalidateList list;
   if (auto refused = ReadList(s, in, list_rules, "general.faulting-address", list)) return *refused;
   // core.pvalidate.next-not-below-entries
-  if (list.next >= list.entries) {
+  if (list.next >= list.entries &&
+      !(s.Fault(FaultId::kPvalidateNextEqualEntriesAccepted) && list.next == list.entries)) {
     return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.pvalidate.next-not-below-entries");
   }
+  if (s.Fault(FaultId::kPvalidateStartsAtZero)) list.next = 0;
   const uint8_t vmpl = s.CallerVmpl(vcpu);
   const uint32_t limit = s.config().pvalidate_entries_per_call;
   uint32_t done_this_call = 0;
@@ -245,8 +264,14 @@ HandlerResult Pvalidate(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
       return ListResult(s, in, i, ResultOfRule(rule), rule);
     }
     const EntryOutcome outcome = PvalidateOne(s, entry.value(), vmpl);
+    if (!outcome.ok() && s.Fault(FaultId::kPvalidateNextPastFailingEntry)) {
+      return ListResult(s, in, static_cast<uint16_t>(i + 1), outcome.code, outcome.rule);
+    }
     if (!outcome.ok()) return ListResult(s, in, i, outcome.code, outcome.rule);
     ++done_this_call;
+  }
+  if (s.Fault(FaultId::kPvalidateNextNotWrittenBack)) {
+    return Result(in, SVSM_SUCCESS, "core.pvalidate.process-from-next");
   }
   return ListResult(s, in, list.entries, SVSM_SUCCESS, "core.pvalidate.process-from-next");
 }
@@ -276,13 +301,14 @@ HandlerResult CreateVcpu(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   // core.create-vcpu.forbidden-address: SVSM memory (region, deposited pages), an active
   // VMSA (the startup vCPU's included) or an active CAA, for either page.
   for (uint64_t pfn : {vmsa_pfn, caa_pfn}) {
+    if (pfn == caa_pfn && s.Fault(FaultId::kCreateVcpuActiveCaaAccepted)) continue;
     if (s.AnySvsmOwned(pfn, 1) || s.VcpuWithCaaFrame(pfn).has_value()) {
       return Result(in, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.forbidden-address");
     }
   }
   // core.create-vcpu.vmsa-caa-same-page (freedom: INVALID_ADDRESS or INVALID_PARAMETER):
   // INVALID_ADDRESS, as for any other page the new vCPU may not use as its VMSA.
-  if (vmsa_pfn == caa_pfn) {
+  if (vmsa_pfn == caa_pfn && !s.Fault(FaultId::kCreateVcpuSamePageAccepted)) {
     return Result(in, SVSM_ERR_INVALID_ADDRESS, "core.create-vcpu.vmsa-caa-same-page");
   }
   // A VMSA must be a validated private page (RMPADJUST cannot make anything else a VMSA),
@@ -318,12 +344,15 @@ HandlerResult CreateVcpu(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   const Vmsa vmsa = Vmsa::Decode(bytes).value();  // no decode constraint can fail on a Vmsa
   const uint8_t caller_vmpl = s.CallerVmpl(vcpu);
   if (vmsa.vmpl == 0) return refuse("core.create-vcpu.vmsa-vmpl-zero");
-  if (vmsa.vmpl < caller_vmpl) return refuse("core.create-vcpu.vmsa-vmpl-below-caller");
+  if (vmsa.vmpl < caller_vmpl && !s.Fault(FaultId::kCreateVcpuVmplBelowCallerAccepted)) {
+    return refuse("core.create-vcpu.vmsa-vmpl-below-caller");
+  }
   // VMPLs above 3 do not exist; no spec rule names this, so it is a model rule.
   if (vmsa.vmpl > 3) return refuse("model.create-vcpu.vmsa-vmpl-range");
-  if (vmsa.efer.svme != 1) return refuse("core.create-vcpu.vmsa-svme");
+  if (vmsa.efer.svme != 1 && !s.Fault(FaultId::kCreateVcpuSvmeNotChecked)) return refuse("core.create-vcpu.vmsa-svme");
   const auto startup = s.VmsaOf(0);
-  if (!startup || vmsa.sev_features != startup->sev_features) {
+  if (!startup || (vmsa.sev_features != startup->sev_features &&
+                   !s.Fault(FaultId::kCreateVcpuSevFeaturesNotChecked))) {
     return refuse("core.create-vcpu.vmsa-sev-features");
   }
   // core.create-vcpu.vmsa-created
@@ -344,20 +373,23 @@ HandlerResult DeleteVcpu(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   const uint64_t vmsa_gpa = req.value().vmsa;
   // core.delete-vcpu.unknown-vmsa
   const std::optional<size_t> target = s.VcpuWithVmsa(vmsa_gpa);
+  if (!target && s.Fault(FaultId::kDeleteVcpuUnknownVmsaSucceeds)) {
+    return Result(in, SVSM_SUCCESS, "core.delete-vcpu.vmsa-released");
+  }
   if (!target) return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.unknown-vmsa");
   // core.delete-vcpu.startup-vcpu
-  if (vmsa_gpa == s.config().startup_vmsa) {
+  if (vmsa_gpa == s.config().startup_vmsa && !s.Fault(FaultId::kDeleteVcpuStartupDeletable)) {
     return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.startup-vcpu");
   }
   // core.delete-vcpu.vmsa-vmpl-below-caller
   const uint8_t caller_vmpl = s.CallerVmpl(vcpu);
   std::optional<Vmsa> vmsa = s.VmsaOf(*target);
   if (!vmsa) return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.unknown-vmsa");
-  if (vmsa->vmpl < caller_vmpl) {
+  if (vmsa->vmpl < caller_vmpl && !s.Fault(FaultId::kDeleteVcpuVmplBelowCallerAccepted)) {
     return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.delete-vcpu.vmsa-vmpl-below-caller");
   }
   // core.delete-vcpu.in-use: SVME cannot be cleared while the vCPU runs.
-  if (s.vcpus()[*target].running) {
+  if (s.vcpus()[*target].running && !s.Fault(FaultId::kDeleteVcpuInUseNotReported)) {
     return Result(in, SVSM_ERR_CORE_FAIL_INUSE, "core.delete-vcpu.in-use");
   }
   // core.delete-vcpu.vmsa-released: SVME = 0, a normal page again with full access for the
@@ -367,6 +399,7 @@ HandlerResult DeleteVcpu(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   const PageAttrs old_attrs = s.page_state().Get(vmsa_gpa >> kPageShift);
   s.mutable_page_state().Set(vmsa_gpa >> kPageShift, 1,
                              ReferenceSvsm::GrantedAttrs(caller_vmpl, old_attrs.validated_2m));
+  if (s.Fault(FaultId::kDeleteVcpuPageNotReleased)) s.mutable_page_state().Set(vmsa_gpa >> kPageShift, 1, old_attrs);
   VcpuState& t = s.mutable_vcpus()[*target];
   t.vmsa.reset();
   t.caa = 0;
@@ -399,6 +432,7 @@ EntryOutcome DepositOne(ReferenceSvsm& s, const DepositMemEntry& e) {
   for (uint64_t pfn = first; pfn < first + count && RangeFits(gpa, size); ++pfn) {
     if (s.VcpuWithCaaFrame(pfn)) holds_caa = true;
   }
+  if (s.Fault(FaultId::kDepositActiveCaaAccepted)) holds_caa = false;
   if (RangeFits(gpa, size) && (s.AnySvsmOwned(first, count) || holds_caa)) {
     return Fail(SVSM_ERR_INVALID_ADDRESS, "core.deposit-mem.entry-forbidden");
   }
@@ -412,7 +446,16 @@ EntryOutcome DepositOne(ReferenceSvsm& s, const DepositMemEntry& e) {
   s.page_state().ForEachRun(first, count, [&](uint64_t, uint64_t, const PageAttrs& a) {
     if (!a.validated) all_validated = false;
   });
+  if (!all_validated && s.Fault(FaultId::kDepositFailingEntryPartlyTaken)) {
+    for (uint64_t pfn = first; pfn < first + count && s.page_state().Get(pfn).validated; ++pfn) {
+      PageAttrs taken = s.page_state().Get(pfn);
+      taken.perms = {};
+      s.mutable_page_state().Set(pfn, 1, taken);
+      s.mutable_deposited().insert(pfn);
+    }
+  }
   if (!all_validated) return Fail(SVSM_ERR_INVALID_ADDRESS, "general.faulting-address");
+  if (s.Fault(FaultId::kDepositPagesNotSvsmOwned)) return EntryOutcome{};
   // core.deposit-mem.pages-taken: VMPL0-only from now on, and the SVSM's.
   std::vector<std::pair<uint64_t, PageAttrs>> runs;
   s.page_state().ForEachRun(first, count, [&](uint64_t f, uint64_t n, const PageAttrs& a) {
@@ -470,7 +513,8 @@ HandlerResult DepositMem(ReferenceSvsm& s, const RegisterSet& in) {
     }
     ++done_this_call;
   }
-  s.UpdateMemAvailable();
+  if (!s.Fault(FaultId::kDepositMemAvailableNotSet)) s.UpdateMemAvailable();
+  if (s.Fault(FaultId::kDepositNextNotWrittenBack)) return Result(in, SVSM_SUCCESS, "core.deposit-mem.pages-taken");
   return ListResult(s, in, list.entries, SVSM_SUCCESS, "core.deposit-mem.pages-taken");
 }
 
@@ -481,10 +525,11 @@ HandlerResult WithdrawMem(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) 
   const uint64_t area = req.value().area;
   const uint64_t offset = area % kPageSize;
   // core.withdraw-mem.no-room
-  if (offset == kPageSize - 8) {
+  if (offset == kPageSize - 8 && !s.Fault(FaultId::kWithdrawNoRoomNotReported)) {
     return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.withdraw-mem.no-room");
   }
-  const uint64_t capacity = (kPageSize - offset - 8) / 8;
+  uint64_t capacity = (kPageSize - offset - 8) / 8;
+  if (s.Fault(FaultId::kWithdrawReturnsMoreThanFits)) capacity = (kPageSize - offset) / 8;
   const uint64_t n = std::min<uint64_t>(capacity, s.deposited_frames().size());
   if (!s.SvsmMayAccess(area, 8 + n * 8)) {
     return Result(in, SVSM_ERR_INVALID_ADDRESS, "general.faulting-address");
@@ -497,6 +542,7 @@ HandlerResult WithdrawMem(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) 
     s.mutable_deposited().erase(s.deposited_frames().begin());
     const PageAttrs old_attrs = s.page_state().Get(pfn);
     s.mutable_page_state().Set(pfn, 1, ReferenceSvsm::GrantedAttrs(vmpl, old_attrs.validated_2m));
+    if (s.Fault(FaultId::kWithdrawPagesNotReturned)) s.mutable_page_state().Set(pfn, 1, old_attrs);
     StoreLe(bytes, static_cast<size_t>(i * 8), 8, pfn << kPageShift);
   }
   std::array<uint8_t, 2> count{};
@@ -505,7 +551,7 @@ HandlerResult WithdrawMem(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) 
   s.SvsmWrite(area + 8, bytes);
   // core.withdraw-mem.never-incomplete: SUCCESS, with MEM_AVAILABLE telling whether more
   // remains.
-  s.UpdateMemAvailable();
+  if (!s.Fault(FaultId::kWithdrawMemAvailableNotCleared)) s.UpdateMemAvailable();
   return Result(in, SVSM_SUCCESS, "core.withdraw-mem.pages-returned");
 }
 
@@ -521,7 +567,11 @@ HandlerResult QueryProtocol(ReferenceSvsm& s, const RegisterSet& in) {
   // core.query-protocol.no-memory: answered from the configuration, never asks for memory.
   const char* rule = "core.query-protocol.unavailable";
   for (const ProtocolConfig& p : s.config().protocols) {
-    if (p.number == q.protocol && q.version >= p.min_version && q.version <= p.max_version) {
+    const bool version_ok =
+        (q.version >= p.min_version && q.version <= p.max_version) ||
+        (s.Fault(FaultId::kQueryProtocolMaxPlusOneAvailable) && q.version == uint64_t{p.max_version} + 1) ||
+        s.Fault(FaultId::kQueryProtocolVersionIgnored);
+    if (p.number == q.protocol && version_ok) {
       // core.query-protocol.available (core.query-protocol.core-available for core 1).
       response.response.max_version = p.max_version;
       response.response.min_version = p.min_version;
@@ -548,6 +598,7 @@ HandlerResult ConfigureVtom(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in
       response.capabilities.alignment = vtom.alignment_log2;
       response.min_vtom = vtom.min_vtom;
       response.max_vtom = vtom.max_vtom;
+      if (s.Fault(FaultId::kVtomQueryMinMaxSwapped)) std::swap(response.min_vtom, response.max_vtom);
       const RegisterSet out = response.Encode();
       h.regs.rcx = out.rcx;
       h.regs.rdx = out.rdx;
@@ -561,22 +612,32 @@ HandlerResult ConfigureVtom(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in
   auto req = CoreConfigureVtomConfigureRequest::Decode(in, s.svsm_view());
   if (!req.ok()) return Refused(in, req.error());
   const CoreConfigureVtomConfigureRequest& c = req.value();
+  if (s.Fault(FaultId::kVtomVmsaUpdatedOnFailure)) {
+    if (std::optional<Vmsa> early = s.VmsaOf(vcpu)) {
+      early->virtual_tom = c.request.enable ? c.request.vtom << kPageShift : 0;
+      if (c.request.set_cr3) early->cr3 = c.new_cr3;
+      if (c.request.set_rip) early->rip = c.new_rip;
+      if (c.request.set_rsp) early->rsp = c.new_rsp;
+      s.mutable_memory().Write(*s.vcpus()[vcpu].vmsa, early->Encode());
+    }
+  }
   // core.configure-vtom.cannot-reconfigure: without support, or once a second vCPU has a
   // VMSA (vTOM is a guest-wide setting the model changes only while one vCPU exists).
   const auto active = std::count_if(s.vcpus().begin(), s.vcpus().end(),
                                     [](const VcpuState& v) { return v.vmsa.has_value(); });
-  if (!vtom.supported || active > 1) {
+  if (!vtom.supported || (active > 1 && !s.Fault(FaultId::kVtomReconfigureWithOtherVcpus))) {
     return Result(in, SVSM_ERR_INVALID_REQUEST, "core.configure-vtom.cannot-reconfigure");
   }
   const uint64_t value = c.request.vtom << kPageShift;
   if (c.request.enable) {
     // core.configure-vtom.misaligned-vtom (freedom: INVALID_ADDRESS or INVALID_PARAMETER):
     // the model follows the general alignment rule, INVALID_PARAMETER.
-    if (value % (uint64_t{1} << vtom.alignment_log2) != 0) {
+    if (value % (uint64_t{1} << vtom.alignment_log2) != 0 && !s.Fault(FaultId::kVtomMisalignedAccepted)) {
       return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.configure-vtom.misaligned-vtom");
     }
     // core.configure-vtom.unsupported-vtom
-    if (value < vtom.min_vtom || value > vtom.max_vtom) {
+    if (value < vtom.min_vtom || value > vtom.max_vtom ||
+        (s.Fault(FaultId::kVtomMaxRefused) && value == vtom.max_vtom)) {
       return Result(in, SVSM_ERR_INVALID_ADDRESS, "core.configure-vtom.unsupported-vtom");
     }
   } else if (value != 0) {
@@ -608,7 +669,9 @@ HandlerResult HandleCoreCall(ReferenceSvsm& s, size_t vcpu, uint32_t call_id,
     case SVSM_CORE_WITHDRAW_MEM: return WithdrawMem(s, vcpu, in);
     case SVSM_CORE_QUERY_PROTOCOL: return QueryProtocol(s, in);
     case SVSM_CORE_CONFIGURE_VTOM: return ConfigureVtom(s, vcpu, in);
-    default: return Result(in, SVSM_ERR_UNSUPPORTED_CALL, "core.unknown-call");
+    default:
+      if (s.Fault(FaultId::kUnknownCoreCallWrongCode)) return Result(in, SVSM_ERR_INVALID_PARAMETER, "core.unknown-call");
+      return Result(in, SVSM_ERR_UNSUPPORTED_CALL, "core.unknown-call");
   }
 }
 

@@ -3,6 +3,8 @@
 // reader reads back to the same config.
 #include "svsm_ref/platform_config.h"
 
+#include "svsm_ref/faults.h"
+
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
@@ -491,6 +493,17 @@ std::vector<Issue> FindIssues(const PlatformConfig& config) {
   CheckVcpusAndProtocols(config, issues);
   CheckVtom(config.vtom, issues);
   CheckAttestation(config.attestation, issues);
+  for (std::size_t i = 0; i < config.faults.size(); ++i) {
+    const std::string& name = config.faults[i];
+    if (!FaultByName(name)) {
+      issues.push_back({Item("faults", i), "unknown fault '" + name +
+                                               "' (svsm_ref/faults.h lists them; firmware_ref/README.md, "
+                                               "\"Fault injection\")"});
+    } else if (std::find(config.faults.begin(), config.faults.begin() + static_cast<std::ptrdiff_t>(i),
+                         name) != config.faults.begin() + static_cast<std::ptrdiff_t>(i)) {
+      issues.push_back({Item("faults", i), "fault '" + name + "' is listed twice"});
+    }
+  }
   return issues;
 }
 
@@ -867,7 +880,7 @@ void PlatformReader::ReadPlatform(const YAML::Node& root, PlatformConfig& config
   auto fields = ReadMap(document, {"name", "guest_vmpl", "memory", "svsm", "secrets_page",
                                    "startup_caa", "startup_vmsa", "sev_features", "vcpus",
                                    "protocols", "vtom", "pvalidate_entries_per_call",
-                                   "deposit_entries_per_call", "attestation"});
+                                   "deposit_entries_per_call", "attestation", "faults"});
   if (!fields) return;
   SetString(*fields, "name", /*allow_empty=*/false, config.name);
   Set(*fields, "guest_vmpl", config.guest_vmpl);
@@ -911,6 +924,12 @@ void PlatformReader::ReadPlatform(const YAML::Node& root, PlatformConfig& config
   Set(*fields, "deposit_entries_per_call", config.deposit_entries_per_call);
   if (const Field* attestation = Get(*fields, "attestation")) {
     ReadAttestation(*attestation, config.attestation);
+  }
+  if (const Field* faults = Get(*fields, "faults")) {
+    config.faults.clear();
+    ReadList(*faults, [&](const Field& item) {
+      if (auto name = ReadString(item, /*allow_empty=*/false)) config.faults.push_back(*name);
+    });
   }
 }
 
@@ -1159,6 +1178,7 @@ std::string PlatformConfigToJson(const PlatformConfig& config) {
                          {"provide_certificates", attestation.provide_certificates},
                          {"fail_snp_requests", attestation.fail_snp_requests},
                          {"services", std::move(services)}};
+  json["faults"] = config.faults;
   // Names built in code may hold invalid UTF-8 (files cannot: the reader refuses it);
   // replace rather than throw.
   return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

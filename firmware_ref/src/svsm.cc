@@ -63,7 +63,11 @@ bool Overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
 
 }  // namespace
 
-ReferenceSvsm::ReferenceSvsm(const PlatformConfig& config) : config_(config) {}
+ReferenceSvsm::ReferenceSvsm(const PlatformConfig& config) : config_(config) {
+  for (const std::string& name : config.faults) {
+    if (const auto id = FaultByName(name)) faults_.set(static_cast<size_t>(*id));
+  }
+}
 
 std::unique_ptr<ReferenceSvsm> ReferenceSvsm::Create(const PlatformConfig& config,
                                                      std::string* error) {
@@ -335,8 +339,13 @@ CallResult ReferenceSvsm::Enter(size_t vcpu, const RegisterSet& in, uint64_t exi
   // completion, whatever the result (core.remap-ca.old-caa-released for REMAP_CA).
   const uint8_t zero = 0;
   memory_.Write(caa + kCaaCallPending, std::span<const uint8_t>(&zero, 1));
+  if (Fault(FaultId::kCallPendingNotCleared) ||
+      (Fault(FaultId::kCallPendingKeptOnError) && (r.regs.rax & 0xFFFFFFFFu) != SVSM_SUCCESS)) {
+    memory_.Write(caa + kCaaCallPending, std::span<const uint8_t>(&pending, 1));  // left set
+  }
   // general.result-zero-extended: RAX holds the 32-bit result zero-extended.
   r.regs.rax &= 0xFFFFFFFFu;
+  if (Fault(FaultId::kResultNotZeroExtended)) r.regs.rax |= in.rax & ~uint64_t{0xFFFFFFFF};
   ++calls_completed_;
   return r;
 }
@@ -377,6 +386,7 @@ CallResult ReferenceSvsm::Dispatch(size_t vcpu, const RegisterSet& in) {
     h.regs = in;
     h.regs.rax = SVSM_ERR_UNSUPPORTED_PROTOCOL;
     h.rule_id = "general.unsupported-protocol";
+    if (Fault(FaultId::kUnsupportedProtocolWrongCode)) h.regs.rax = SVSM_ERR_UNSUPPORTED_CALL;
   } else if (rax.protocol == SVSM_CORE_PROTOCOL) {
     h = HandleCoreCall(*this, vcpu, rax.call_id, in);
   } else {

@@ -263,7 +263,7 @@ const MalformedCase kMalformed[] = {
     {"unknown-top-level-key", "guest_vmpl: 2\nguest_vmp1: 2\n",
      "p.yaml:2:1: error: top level: unknown key 'guest_vmp1' (known keys: name, guest_vmpl, "
      "memory, svsm, secrets_page, startup_caa, startup_vmsa, sev_features, vcpus, protocols, "
-     "vtom, pvalidate_entries_per_call, deposit_entries_per_call, attestation)\n"},
+     "vtom, pvalidate_entries_per_call, deposit_entries_per_call, attestation, faults)\n"},
     {"unknown-nested-key", "vtom:\n  supported: true\n  alignment: 20\n",
      "p.yaml:3:3: error: vtom: unknown key 'alignment' (known keys: supported, alignment_log2, "
      "min_vtom, max_vtom)\n"},
@@ -391,6 +391,13 @@ const MalformedCase kMalformed[] = {
      "    - {name: b, guid: C476F1EB-0123-45A5-9641-B4E7DDE5BFE3}\n",
      "p.yaml:4:17: error: attestation.services[1].guid: GUID c476f1eb-0123-45a5-9641-b4e7dde5bfe3 "
      "is already used by attestation.services[0]\n"},
+    {"unknown-fault", "faults:\n  - pvalidate.validate-no-zeroing\n  - pvalidate.typo\n",
+     "p.yaml:3:5: error: faults[1]: unknown fault 'pvalidate.typo' (svsm_ref/faults.h lists them; "
+     "firmware_ref/README.md, \"Fault injection\")\n"},
+    {"duplicate-fault", "faults: [call.pending-not-cleared, call.pending-not-cleared]\n",
+     "p.yaml:1:36: error: faults[1]: fault 'call.pending-not-cleared' is listed twice\n"},
+    {"fault-not-a-string", "faults: [{name: x}]\n",
+     "p.yaml:1:10: error: faults[0]: expected a string, got a mapping\n"},
 };
 
 class MalformedPlatformTest : public ::testing::TestWithParam<MalformedCase> {};
@@ -407,6 +414,20 @@ INSTANTIATE_TEST_SUITE_P(PlatformConfig, MalformedPlatformTest, ::testing::Value
                            }
                            return name;
                          });
+
+TEST(PlatformConfigTest, FaultsAreReadCheckedAndWritten) {
+  EXPECT_TRUE(DefaultPlatformConfig().faults.empty());
+  const PlatformConfig config =
+      ParseOk("faults:\n  - pvalidate.skip-reserved-bits-check\n  - attest.report-vmpl-not-zero\n");
+  EXPECT_EQ(config.faults, (std::vector<std::string>{"pvalidate.skip-reserved-bits-check",
+                                                     "attest.report-vmpl-not-zero"}));
+  EXPECT_EQ(ParseOk(PlatformConfigToJson(config)), config);
+  EXPECT_EQ(nlohmann::json::parse(PlatformConfigToJson(config))["faults"][1], "attest.report-vmpl-not-zero");
+  PlatformConfig unknown = DefaultPlatformConfig();
+  unknown.faults = {"no-such-fault"};
+  ASSERT_EQ(CheckPlatformConfig(unknown).size(), 1u);
+  EXPECT_EQ(CheckPlatformConfig(unknown)[0].rfind("faults[0]: unknown fault 'no-such-fault'", 0), 0u);
+}
 
 TEST(PlatformConfigTest, ReportsEveryProblemOfAFileNotJustTheFirst) {
   const std::string errors = ParseErrors("guest_vmpl: x\nsev_features: -3\nnope: 1\n");

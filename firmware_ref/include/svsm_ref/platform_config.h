@@ -107,6 +107,9 @@ struct PlatformConfig {
   uint32_t pvalidate_entries_per_call = 0;
   uint32_t deposit_entries_per_call = 0;
   AttestationConfig attestation;
+  // Fault injection (svsm_ref/faults.h): names of implementation mistakes the model makes on
+  // purpose, for mutation testing of a conformance suite. Empty on any real platform.
+  std::vector<std::string> faults;
 
   bool operator==(const PlatformConfig&) const = default;
 };

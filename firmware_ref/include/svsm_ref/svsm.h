@@ -9,6 +9,7 @@
 // conformance runner's in-process target) plays both the guest and the host.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "svsm_ref/faults.h"
 #include "svsm_ref/page_state.h"
 #include "svsm_ref/platform_config.h"
 #include "svsm_ref/snp_firmware.h"
@@ -114,6 +116,8 @@ class ReferenceSvsm {
   std::optional<svsm_spec::codec::gen::Vmsa> VmsaOf(size_t vcpu) const;
   // Calls processed (kCompleted) so far.
   uint64_t calls_completed() const { return calls_completed_; }
+  // Whether the platform enables this injected fault (PlatformConfig::faults, faults.h).
+  bool Fault(FaultId id) const { return faults_.test(static_cast<size_t>(id)); }
 
   // --- Used by the protocol handlers --------------------------------------------------------
   // What the SVSM may touch on the guest's behalf: every byte inside one RAM region, outside
@@ -161,6 +165,7 @@ class ReferenceSvsm {
   std::unique_ptr<svsm_spec::codec::GuestMemory> svsm_view_;
   std::unique_ptr<svsm_spec::codec::GuestMemory> physical_view_;
   uint64_t calls_completed_ = 0;
+  std::bitset<kFaultCount> faults_;
 };
 
 // The protocol handlers (core_protocol.cc, attest_protocol.cc). Each returns the registers
