@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@
 #include "svsm_ref/faults.h"
 #include "svsm_ref/platform_config.h"
 #include "svsm_spec/loader.h"
+
+namespace svsm_ref {
+// Test names and failure messages show the fault's name, not its bytes.
+void PrintTo(const FaultInfo& fault, std::ostream* os) { *os << fault.name; }
+}  // namespace svsm_ref
 
 namespace {
 
