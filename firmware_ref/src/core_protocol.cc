@@ -534,6 +534,15 @@ HandlerResult WithdrawMem(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) 
   if (!s.SvsmMayAccess(area, 8 + n * 8)) {
     return Result(in, SVSM_ERR_INVALID_ADDRESS, "general.faulting-address");
   }
+  // No spec rule covers an area on a Calling Area header: the SVSM's own CALL_PENDING clear
+  // and MEM_AVAILABLE update would overwrite the count, and the guest would lose the pages.
+  // The model refuses it as an address it cannot use (COCONUT's accessor protects every
+  // CAA header the same way).
+  for (const VcpuState& v : s.vcpus()) {
+    if (v.vmsa && area < v.caa + 8 && v.caa < area + 8 + n * 8) {
+      return Result(in, SVSM_ERR_INVALID_ADDRESS, "model.withdraw-mem.area-overlaps-caa-header");
+    }
+  }
   // core.withdraw-mem.pages-returned: count, then the gPAs; slots beyond count untouched.
   std::vector<uint8_t> bytes(static_cast<size_t>(n * 8));
   const uint8_t vmpl = s.CallerVmpl(vcpu);
