@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "report_check.h"
+#include "test_keys.h"
 #include "svsm_test_support.h"
 
 namespace svsm_ref {
@@ -35,6 +36,7 @@ namespace {
 
 using namespace svsm_ref::testing;  // NOLINT
 using namespace svsm_ref::report_check;  // NOLINT
+using namespace svsm_ref::test_keys;     // NOLINT
 
 // --- Guest layout (all in the launch-validated boot RAM, away from the secrets page, CAA and
 // VMSA at 0x800000-0x802FFF) ------------------------------------------------------------------
@@ -83,22 +85,6 @@ constexpr std::array<uint8_t, 16> kUefiMmGuid = {0x59, 0x3a, 0x45, 0xa4, 0x1b, 0
 constexpr std::array<uint8_t, 16> kRebootGuid = {0x93, 0x0f, 0xc2, 0x0c, 0xaa, 0xaf, 0x13, 0x40,
                                                  0x9f, 0xb6, 0x9d, 0x16, 0xfc, 0x42, 0xce, 0xae};
 
-// The fixed P-384 test key of snp_firmware_test.cc (generated with `openssl genpkey -algorithm
-// EC -pkeyopt ec_paramgen_curve:P-384`; test data only) and its public key (`openssl pkey
-// -pubout`).
-constexpr const char* kTestP384KeyPem = R"(-----BEGIN PRIVATE KEY-----
-MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDAJ/htz9UiXv1LGcy1Q
-Env3RacI+QAyYUALueO9t8oJ/DxZvr+i99J44+Qg9Y/3RhuhZANiAAQQI1JZJ9Li
-bVhS9lHmuhTtf3uyNHLkOOpUU1AMDvRqhFjpunVvs3LnOAx1AaX8UrC4T29nEWsM
-+qcW18LmEH2zTxfvrvJh3HFUGQ5d0VKuM0jdDgkNurhw/7fo304cBr4=
------END PRIVATE KEY-----
-)";
-constexpr const char* kTestP384PublicKeyPem = R"(-----BEGIN PUBLIC KEY-----
-MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEECNSWSfS4m1YUvZR5roU7X97sjRy5Djq
-VFNQDA70aoRY6bp1b7Ny5zgMdQGl/FKwuE9vZxFrDPqnFtfC5hB9s08X767yYdxx
-VBkOXdFSrjNI3Q4JDbq4cP+36N9OHAa+
------END PUBLIC KEY-----
-)";
 
 // --- Little helpers ----------------------------------------------------------------------------
 void PutLe(std::vector<uint8_t>& b, size_t offset, uint64_t v, size_t n) {

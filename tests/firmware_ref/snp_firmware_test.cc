@@ -4,6 +4,7 @@
 // S with OpenSSL, and verifies it with the public key PEM and with the key of the certificate it
 // finds by walking the certificate table itself.
 #include "report_check.h"
+#include "test_keys.h"
 #include "svsm_ref/snp_firmware.h"
 
 #include <gtest/gtest.h>
@@ -28,6 +29,7 @@ namespace svsm_ref {
 namespace {
 
 using namespace svsm_ref::report_check;  // NOLINT
+using namespace svsm_ref::test_keys;     // NOLINT
 
 // ATTESTATION_REPORT offsets, written out here rather than taken from the generated codec so
 // that the test does not share the model's source of layout.
@@ -62,22 +64,6 @@ constexpr size_t kCertEntrySize = 24;
 constexpr std::array<uint8_t, 16> kExpectedVcekGuidBytes = {
     0x63, 0xda, 0x75, 0x8d, 0xe6, 0x64, 0x45, 0x64, 0xad, 0xc5, 0xf4, 0xb9, 0x3b, 0xe8, 0xac, 0xcd};
 
-// Generated once with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384`; test
-// data only.
-constexpr const char* kTestP384KeyPem = R"(-----BEGIN PRIVATE KEY-----
-MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDAJ/htz9UiXv1LGcy1Q
-Env3RacI+QAyYUALueO9t8oJ/DxZvr+i99J44+Qg9Y/3RhuhZANiAAQQI1JZJ9Li
-bVhS9lHmuhTtf3uyNHLkOOpUU1AMDvRqhFjpunVvs3LnOAx1AaX8UrC4T29nEWsM
-+qcW18LmEH2zTxfvrvJh3HFUGQ5d0VKuM0jdDgkNurhw/7fo304cBr4=
------END PRIVATE KEY-----
-)";
-// Its public key, from `openssl pkey -pubout`.
-constexpr const char* kTestP384PublicKeyPem = R"(-----BEGIN PUBLIC KEY-----
-MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEECNSWSfS4m1YUvZR5roU7X97sjRy5Djq
-VFNQDA70aoRY6bp1b7Ny5zgMdQGl/FKwuE9vZxFrDPqnFtfC5hB9s08X767yYdxx
-VBkOXdFSrjNI3Q4JDbq4cP+36N9OHAa+
------END PUBLIC KEY-----
-)";
 // `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`: the wrong curve.
 constexpr const char* kTestP256KeyPem = R"(-----BEGIN PRIVATE KEY-----
 MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgH1qvLFFXYXfKLBfe
