@@ -149,7 +149,7 @@ ptrdiff_t ChannelRead(void* ctx, void* buf, size_t len) {
   auto& ch = *static_cast<MemoryChannel*>(ctx);
   if (ch.fail_reads) return -1;
   const size_t n = std::min({len, ch.max_chunk, ch.in.size() - ch.pos});
-  std::memcpy(buf, ch.in.data() + ch.pos, n);
+  if (n != 0) std::memcpy(buf, ch.in.data() + ch.pos, n);  // data() may be null when empty
   ch.pos += n;
   return static_cast<ptrdiff_t>(n);
 }
