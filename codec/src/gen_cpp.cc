@@ -1747,6 +1747,23 @@ class CppGenerator {
     c_.Line("}");
   }
 
+  // `type`::Encode(): RAX from `rax`, then each member into its register (bitfields packed).
+  // Shared by requests (RAX = the call) and responses (RAX = the result).
+  void EmitRegisterEncode(const std::string& type, const std::string& rax,
+                          const std::vector<RegMember>& members) {
+    c_.Line("RegisterSet " + type + "::Encode() const {");
+    c_.Line("  RegisterSet regs;");
+    c_.Line("  regs.rax = " + rax + ";");
+    for (const auto& m : members) {
+      c_.Line("  regs." + m.reg + " = " +
+              (m.type.kind == VType::kBitfield ? m.name + ".Pack()"
+                                               : "static_cast<uint64_t>(" + m.name + ")") +
+              ";");
+    }
+    c_.Line("  return regs;");
+    c_.Line("}");
+  }
+
   void EmitCall(const Protocol& p, const Call& c, const Form* form, const Registers& regs) {
     const std::string base = Camel(p.key + "_" + c.key + (form ? "_" + form->name : std::string()));
     const std::string req = base + "Request", resp = base + "Response";
@@ -1997,17 +2014,7 @@ class CppGenerator {
 
     // ---- Encode / Memory
     c_.Line();
-    c_.Line("RegisterSet " + req + "::Encode() const {");
-    c_.Line("  RegisterSet regs;");
-    c_.Line("  regs.rax = kRax;");
-    for (const auto& m : in) {
-      c_.Line("  regs." + m.reg + " = " +
-              (m.type.kind == VType::kBitfield ? m.name + ".Pack()"
-                                               : "static_cast<uint64_t>(" + m.name + ")") +
-              ";");
-    }
-    c_.Line("  return regs;");
-    c_.Line("}");
+    EmitRegisterEncode(req, "kRax", in);
     c_.Line();
     c_.Line("std::vector<MemoryImage> " + req + "::Memory() const {");
     c_.Line("  std::vector<MemoryImage> images;");
@@ -2118,17 +2125,7 @@ class CppGenerator {
     c_.Line("  return v;");
     c_.Line("}");
     c_.Line();
-    c_.Line("RegisterSet " + resp + "::Encode() const {");
-    c_.Line("  RegisterSet regs;");
-    c_.Line("  regs.rax = result;");
-    for (const auto& m : out) {
-      c_.Line("  regs." + m.reg + " = " +
-              (m.type.kind == VType::kBitfield ? m.name + ".Pack()"
-                                               : "static_cast<uint64_t>(" + m.name + ")") +
-              ";");
-    }
-    c_.Line("  return regs;");
-    c_.Line("}");
+    EmitRegisterEncode(resp, "result", out);
     c_.Line();
     c_.Line("Json " + resp + "::ToJson() const {");
     c_.Line("  Json j = Json::object();");
