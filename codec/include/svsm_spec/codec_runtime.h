@@ -217,6 +217,12 @@ std::array<uint8_t, N> LoadArray(std::span<const uint8_t> b, size_t offset) {
   return a;
 }
 
+// As LoadArray, into an existing array.
+template <size_t N>
+void LoadArrayInto(std::array<uint8_t, N>& a, std::span<const uint8_t> b, size_t offset) {
+  if constexpr (N != 0) std::memcpy(a.data(), b.data() + offset, N);
+}
+
 template <size_t N>
 void StoreArray(std::span<uint8_t> b, size_t offset, const std::array<uint8_t, N>& a) {
   if constexpr (N != 0) std::memcpy(b.data() + offset, a.data(), N);
