@@ -39,6 +39,7 @@ void CheckAllPayloads(std::span<const uint8_t> bytes) {
   CheckPayload<wire::PageStateRequest>(bytes);
   CheckPayload<PageStateReply>(bytes);
   CheckPayload<wire::SetRunningRequest>(bytes);
+  CheckPayload<wire::InjectRequest>(bytes);
   CheckPayload<wire::ErrorReply>(bytes);
   std::string error;
   if (!wire::ParseEmptyPayload(bytes, &error) && error.empty()) __builtin_trap();

@@ -213,6 +213,16 @@ static void put_hello_json(struct text* t, const struct svsm_agent* agent,
   if (agent->set_running != NULL) {
     if (!first_capability) put_char(t, ',');
     put_str(t, "\"vcpu-control\"");
+    first_capability = 0;
+  }
+  if (agent->inject_pvalidate_result != NULL) {
+    if (!first_capability) put_char(t, ',');
+    put_str(t, "\"inject-pvalidate-result\"");
+    first_capability = 0;
+  }
+  if (agent->inject_racing_write != NULL) {
+    if (!first_capability) put_char(t, ',');
+    put_str(t, "\"inject-racing-write\"");
   }
   put_char(t, ']');
 
@@ -455,6 +465,43 @@ static size_t do_set_running(const struct svsm_agent* agent, uint8_t* buf, size_
   return ok_frame(buf, SVSM_AGENT_MSG_SET_RUNNING, 0);
 }
 
+static size_t do_inject(const struct svsm_agent* agent, uint8_t* buf, size_t buf_size,
+                        size_t payload_len) {
+  const uint8_t* p = buf + FRAME_HEADER;
+  uint32_t kind;
+  int rc;
+  if (payload_len < 4u) return malformed(buf, buf_size, "INJECT: payload must start with u32 kind");
+  kind = load_u32(p);
+  if (kind == SVSM_AGENT_INJECT_PVALIDATE_RESULT) {
+    if (payload_len != 12u) {
+      return malformed(buf, buf_size, "INJECT pvalidate-result: payload must be u32 kind, skip, eax");
+    }
+    if (agent->inject_pvalidate_result == NULL) {
+      return unsupported(buf, buf_size, "INJECT: no capability inject-pvalidate-result");
+    }
+    rc = agent->inject_pvalidate_result(agent->ctx, load_u32(p + 4), load_u32(p + 8));
+  } else if (kind == SVSM_AGENT_INJECT_RACING_WRITE) {
+    uint64_t gpa;
+    size_t size;
+    if (payload_len < 13u || payload_len - 12u > 4096u) {
+      return malformed(buf, buf_size, "INJECT racing-write: payload must be u32 kind, u64 gPA, 1-4096 bytes");
+    }
+    gpa = load_u64(p + 4);
+    size = payload_len - 12u;
+    if ((gpa & 0xFFFu) + size > 0x1000u) {
+      return malformed(buf, buf_size, "INJECT racing-write: the bytes cross a 4 KiB page");
+    }
+    if (agent->inject_racing_write == NULL) {
+      return unsupported(buf, buf_size, "INJECT: no capability inject-racing-write");
+    }
+    rc = agent->inject_racing_write(agent->ctx, gpa, p + 12, (uint32_t)size);
+  } else {
+    return malformed(buf, buf_size, "INJECT: kind must be 1 or 2");
+  }
+  if (rc != SVSM_AGENT_OK) return hook_error(buf, buf_size, rc, "INJECT");
+  return ok_frame(buf, SVSM_AGENT_MSG_INJECT, 0);
+}
+
 int svsm_agent_handle_frame(const struct svsm_agent* agent, uint8_t* buf, size_t buf_size,
                             size_t frame_len, size_t* resp_len) {
   size_t payload_len;
@@ -492,6 +539,9 @@ int svsm_agent_handle_frame(const struct svsm_agent* agent, uint8_t* buf, size_t
       break;
     case SVSM_AGENT_MSG_SET_RUNNING:
       n = do_set_running(agent, buf, buf_size, payload_len);
+      break;
+    case SVSM_AGENT_MSG_INJECT:
+      n = do_inject(agent, buf, buf_size, payload_len);
       break;
     case SVSM_AGENT_MSG_BYE:
       if (payload_len != 0u) {

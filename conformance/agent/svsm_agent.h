@@ -55,6 +55,7 @@ extern "C" {
 #define SVSM_AGENT_MSG_PAGE_STATE 0x06u
 #define SVSM_AGENT_MSG_SET_RUNNING 0x07u
 #define SVSM_AGENT_MSG_BYE 0x08u
+#define SVSM_AGENT_MSG_INJECT 0x09u
 #define SVSM_AGENT_MSG_ERROR 0x7Fu
 #define SVSM_AGENT_MSG_RESPONSE 0x80u /* response type = request type | 0x80 */
 
@@ -64,6 +65,10 @@ extern "C" {
 #define SVSM_AGENT_ERROR_FAULT 3u
 #define SVSM_AGENT_ERROR_UNSUPPORTED 4u
 #define SVSM_AGENT_ERROR_INTERNAL 5u
+
+/* INJECT kinds. */
+#define SVSM_AGENT_INJECT_PVALIDATE_RESULT 1u
+#define SVSM_AGENT_INJECT_RACING_WRITE 2u
 
 /* CALL outcomes. */
 #define SVSM_AGENT_CALL_COMPLETED 0u   /* registers and CALL_PENDING are those after the call */
@@ -183,6 +188,18 @@ struct svsm_agent {
   int (*page_state)(void* ctx, uint64_t gpa, struct svsm_agent_page_state* out); /* page-state */
   int (*set_running)(void* ctx, uint32_t vcpu, int running);                     /* vcpu-control */
   int (*reset)(void* ctx);                                                       /* reset */
+
+  /* Optional injected platform behaviour, for rules a guest cannot observe by itself
+   * (docs/wire-protocol.md, INJECT); an embedder whose SVSM runs on a simulator or an
+   * instrumented host can offer them, a guest on hardware leaves them NULL.
+   * inject_pvalidate_result (capability inject-pvalidate-result): the (skip + 1)-th
+   * PVALIDATE instruction the SVSM executes from now on returns `eax`, CF = 0, no effect.
+   * inject_racing_write (capability inject-racing-write): the next time the SVSM reads
+   * guest memory in the 4 KiB page holding `gpa`, right after that read another vCPU at the
+   * guest VMPL writes buf[0, size) at `gpa` (1 <= size, inside the page; checked by the
+   * agent); the write lands only where the guest may write at that moment. */
+  int (*inject_pvalidate_result)(void* ctx, uint32_t skip, uint32_t eax);
+  int (*inject_racing_write)(void* ctx, uint64_t gpa, const void* buf, uint32_t size);
 };
 
 /* ---- Entry points ---------------------------------------------------------------------- */

@@ -273,6 +273,24 @@ class TestRun {
       }
       case Step::Kind::kCall: return RunCall(step);
       case Step::Kind::kVerifyReport: return RunVerifyReport(step);
+      case Step::Kind::kInject: {
+        Injection injection;
+        if (step.inject_kind == "pvalidate-result") {
+          injection.kind = Injection::Kind::kPvalidateResult;
+          injection.skip = step.inject_skip;
+          injection.eax = step.inject_eax;
+        } else {
+          injection.kind = Injection::Kind::kRacingWrite;
+          auto gpa = Eval(step.address, &error);
+          if (!gpa) return Fail(error);
+          injection.gpa = *gpa;
+          injection.bytes = step.bytes;
+        }
+        auto r = target_.Inject(injection);
+        if (!r.ok() && r.error.code == TargetError::kBroken) return Broken(r.error);
+        if (!r.ok()) return Fail("inject " + step.inject_kind + ": " + r.error.message);
+        return std::nullopt;
+      }
       case Step::Kind::kSetRunning: {
         auto r = target_.SetRunning(step.vcpu, step.running);
         if (!r.ok() && r.error.code == TargetError::kBroken) return Broken(r.error);

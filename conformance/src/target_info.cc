@@ -182,6 +182,21 @@ void ReadObjects(ObjectReader& parent, const char* name, bool required, std::vec
 
 }  // namespace
 
+TargetResult<Empty> Target::Inject(const Injection& injection) {
+  TargetResult<Empty> r;
+  r.error = TargetError{TargetError::kUnsupported,
+                        std::string("no capability ") + InjectionCapability(injection.kind)};
+  return r;
+}
+
+const char* InjectionCapability(Injection::Kind kind) {
+  switch (kind) {
+    case Injection::Kind::kPvalidateResult: return "inject-pvalidate-result";
+    case Injection::Kind::kRacingWrite: return "inject-racing-write";
+  }
+  return "inject-unknown";
+}
+
 bool TargetInfo::Has(const std::string& capability) const {
   return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
 }

@@ -367,8 +367,45 @@ std::optional<Step> ParseStep(const Json& j, const std::string& where, Errors& e
       if (!v || *v > 3) errors.Add(where + ".vmpl", "expected 0..3");
       else s.report_vmpl = *v;
     }
+  } else if (j.contains("inject")) {
+    s.kind = Step::Kind::kInject;
+    const Json& kind = j["inject"];
+    if (kind == "pvalidate-result") {
+      CheckMembers(j, {"inject", "skip", "eax", "comment"}, where, errors);
+      s.inject_kind = "pvalidate-result";
+      auto skip = j.contains("skip") ? U32(j["skip"]) : std::optional<uint32_t>(0);
+      if (!skip) errors.Add(where + ".skip", "expected an unsigned 32-bit integer");
+      else s.inject_skip = *skip;
+      std::optional<uint32_t> eax;
+      if (j.contains("eax") && j["eax"].is_string()) {
+        auto v = EvalExpr(j["eax"].get<std::string>(), Symbols{}, nullptr);
+        if (v && *v <= 0xFFFFFFFFu) eax = static_cast<uint32_t>(*v);
+      } else if (j.contains("eax")) {
+        eax = U32(j["eax"]);
+      }
+      if (!eax) errors.Add(where + ".eax", "expected a 32-bit value (\"0x...\" or an integer)");
+      else s.inject_eax = *eax;
+    } else if (kind == "racing-write") {
+      CheckMembers(j, {"inject", "at", "hex", "comment"}, where, errors);
+      s.inject_kind = "racing-write";
+      auto addr = j.contains("at") ? ExprOf(j["at"]) : std::nullopt;
+      if (!addr) errors.Add(where + ".at", "expected an address expression");
+      else {
+        CheckExpr(*addr, where + ".at", errors);
+        s.address = *addr;
+      }
+      auto bytes = j.contains("hex") && j["hex"].is_string() ? ParseHex(j["hex"].get<std::string>())
+                                                            : std::nullopt;
+      if (!bytes || bytes->empty() || bytes->size() > 4096) {
+        errors.Add(where + ".hex", "expected 1 to 4096 bytes as an even-length hex string");
+      } else {
+        s.bytes = *bytes;
+      }
+    } else {
+      errors.Add(where + ".inject", "expected \"pvalidate-result\" or \"racing-write\"");
+    }
   } else {
-    errors.Add(where, "expected one of write, read, call, set_running, page_state, verify_report");
+    errors.Add(where, "expected one of write, read, call, set_running, page_state, verify_report, inject");
   }
   if (errors.count() != before) return std::nullopt;
   return s;
@@ -451,8 +488,10 @@ std::optional<VectorTest> ParseTest(const Json& j, const std::string& where, Err
   }
   // Steps that need a capability imply it.
   for (const Step& s : t.steps) {
+    const std::string inject_cap = "inject-" + s.inject_kind;
     const char* cap = s.kind == Step::Kind::kSetRunning ? "vcpu-control"
                       : s.kind == Step::Kind::kPageState ? "page-state"
+                      : s.kind == Step::Kind::kInject    ? inject_cap.c_str()
                                                          : nullptr;
     if (cap && std::find(t.required_capabilities.begin(), t.required_capabilities.end(), cap) ==
                    t.required_capabilities.end()) {

@@ -75,6 +75,12 @@ bool ExpectSize(std::span<const uint8_t> p, size_t want, const char* what, std::
                          " bytes, expected " + std::to_string(want));
 }
 
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 bool ParseBool(uint8_t v, bool* out, const char* what, std::string* error) {
   if (v > 1) return Fail(error, std::string(what) + " is " + std::to_string(v) + ", not 0 or 1");
   *out = v != 0;
@@ -84,11 +90,12 @@ bool ParseBool(uint8_t v, bool* out, const char* what, std::string* error) {
 }  // namespace
 
 std::string MessageName(uint8_t type) {
-  static constexpr const char* kNames[] = {nullptr, "HELLO",      "RESET",       "READ", "WRITE",
-                                           "CALL",  "PAGE_STATE", "SET_RUNNING", "BYE"};
+  static constexpr const char* kNames[] = {nullptr,      "HELLO",       "RESET", "READ",
+                                           "WRITE",      "CALL",        "PAGE_STATE",
+                                           "SET_RUNNING", "BYE",        "INJECT"};
   if (type == kError) return "ERROR";
   const uint8_t base = type & 0x7F;
-  if (base >= 1 && base <= kBye) {
+  if (base >= 1 && base <= kInject) {
     return std::string(kNames[base]) + ((type & 0x80) != 0 ? "_OK" : "");
   }
   char buf[8];
@@ -211,6 +218,19 @@ std::vector<uint8_t> EncodePayload(const SetRunningRequest& m) {
   return b;
 }
 
+std::vector<uint8_t> EncodePayload(const InjectRequest& m) {
+  std::vector<uint8_t> b;
+  PutU32(b, static_cast<uint32_t>(m.kind));
+  if (m.kind == Injection::Kind::kPvalidateResult) {
+    PutU32(b, m.skip);
+    PutU32(b, m.eax);
+  } else {
+    PutU64(b, m.gpa);
+    b.insert(b.end(), m.bytes.begin(), m.bytes.end());
+  }
+  return b;
+}
+
 std::vector<uint8_t> EncodePayload(const ErrorReply& m) {
   // Sized up front: GCC 12 at -O3 reports a false -Wstringop-overflow for push_back then
   // insert here.
@@ -303,6 +323,41 @@ bool ParsePayload(std::span<const uint8_t> p, SetRunningRequest* out, std::strin
   Reader rd(p);
   rd.U32(&out->vcpu);
   return ParseBool(p[4], &out->running, "SET_RUNNING running", error);
+}
+
+bool ParsePayload(std::span<const uint8_t> p, InjectRequest* out, std::string* error) {
+  if (p.size() < 4) {
+    return Fail(error, "INJECT payload is " + std::to_string(p.size()) + " bytes, at least 4 needed");
+  }
+  Reader rd(p);
+  uint32_t kind = 0;
+  rd.U32(&kind);
+  *out = InjectRequest{};
+  switch (kind) {
+    case static_cast<uint32_t>(Injection::Kind::kPvalidateResult):
+      out->kind = Injection::Kind::kPvalidateResult;
+      if (!ExpectSize(p, 12, "INJECT pvalidate-result", error)) return false;
+      return rd.U32(&out->skip) && rd.U32(&out->eax);
+    case static_cast<uint32_t>(Injection::Kind::kRacingWrite): {
+      out->kind = Injection::Kind::kRacingWrite;
+      if (p.size() < 13 || p.size() - 12 > kMaxRacingWrite) {
+        return Fail(error, "INJECT racing-write payload is " + std::to_string(p.size()) +
+                               " bytes; 13 to " + std::to_string(12 + kMaxRacingWrite) +
+                               " (1 to 4096 bytes to write) allowed");
+      }
+      rd.U64(&out->gpa);
+      const auto rest = rd.Rest();
+      // Inside one 4 KiB page (which also rules out gpa + size wrapping).
+      if ((out->gpa & 0xFFF) + rest.size() > 0x1000) {
+        return Fail(error, "INJECT racing-write of " + std::to_string(rest.size()) +
+                               " bytes at " + Hex(out->gpa) + " crosses a 4 KiB page");
+      }
+      out->bytes.assign(rest.begin(), rest.end());
+      return true;
+    }
+    default:
+      return Fail(error, "INJECT kind " + std::to_string(kind) + " is not 1 or 2");
+  }
 }
 
 bool ParsePayload(std::span<const uint8_t> p, ErrorReply* out, std::string* error) {

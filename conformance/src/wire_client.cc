@@ -635,4 +635,8 @@ TargetResult<Empty> WireTarget::SetRunning(uint32_t vcpu, bool running) {
       "SET_RUNNING_OK");
 }
 
+TargetResult<Empty> WireTarget::Inject(const Injection& injection) {
+  return EmptyReply(Transact(wire::kInject, wire::EncodePayload(injection)), "INJECT_OK");
+}
+
 }  // namespace svsm_conform

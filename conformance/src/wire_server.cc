@@ -138,6 +138,11 @@ class Server {
         if (!ParsePayload(f.payload, &req, &error)) return malformed();
         return SendEmptyOr(target_.SetRunning(req.vcpu, req.running), kSetRunning);
       }
+      case kInject: {
+        InjectRequest req;
+        if (!ParsePayload(f.payload, &req, &error)) return malformed();
+        return SendEmptyOr(target_.Inject(req), kInject);
+      }
       case kBye:
         if (!ParseEmptyPayload(f.payload, &error)) return malformed();
         *bye = true;
@@ -145,7 +150,7 @@ class Server {
       default:
         return SendError(kErrUnknownMessage, "unknown message type " + MessageName(f.type) +
                                                  " (request types are "
-                                                 "0x01-0x08 in wire version 1)");
+                                                 "0x01-0x09 in wire version 1)");
     }
   }
 

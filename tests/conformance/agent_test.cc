@@ -86,6 +86,10 @@ struct FakeGuest {
   std::map<uint32_t, int> running;
   int resets = 0;
   int reset_rc = SVSM_AGENT_OK;
+  // INJECT
+  std::vector<std::pair<uint32_t, uint32_t>> pvalidate_injections;  // (skip, eax)
+  std::vector<std::pair<uint64_t, Bytes>> racing_writes;
+  int inject_rc = SVSM_AGENT_OK;
 
   bool InRam(uint64_t gpa, uint32_t size) const {
     return gpa >= kRamBase && size <= kRamSize && gpa - kRamBase <= kRamSize - size;
@@ -129,6 +133,15 @@ int FakeSetRunning(void* ctx, uint32_t vcpu, int running) {
   if (vcpu >= 4) return SVSM_AGENT_INVALID;
   G(ctx).running[vcpu] = running;
   return SVSM_AGENT_OK;
+}
+int FakeInjectPvalidateResult(void* ctx, uint32_t skip, uint32_t eax) {
+  G(ctx).pvalidate_injections.emplace_back(skip, eax);
+  return G(ctx).inject_rc;
+}
+int FakeInjectRacingWrite(void* ctx, uint64_t gpa, const void* buf, uint32_t size) {
+  const auto* p = static_cast<const uint8_t*>(buf);
+  G(ctx).racing_writes.emplace_back(gpa, Bytes(p, p + size));
+  return G(ctx).inject_rc;
 }
 int FakeReset(void* ctx) {
   ++G(ctx).resets;
@@ -203,6 +216,8 @@ class AgentTest : public ::testing::Test {
     agent_.page_state = FakePageState;
     agent_.set_running = FakeSetRunning;
     agent_.reset = FakeReset;
+    agent_.inject_pvalidate_result = FakeInjectPvalidateResult;
+    agent_.inject_racing_write = FakeInjectRacingWrite;
   }
 
   // One frame through svsm_agent_handle_frame.
@@ -259,7 +274,9 @@ TEST_F(AgentTest, HelloReportsEveryMember) {
   EXPECT_EQ(j["shared_memory"],
             nlohmann::json::parse(R"([{"base":"0x80000000","size":"0x10000"}])"));
   EXPECT_EQ(j["unmapped"], "0xf0000000");
-  EXPECT_EQ(j["capabilities"], nlohmann::json::parse(R"(["reset","page-state","vcpu-control"])"));
+  EXPECT_EQ(j["capabilities"],
+            nlohmann::json::parse(R"(["reset","page-state","vcpu-control","inject-pvalidate-result",
+                                      "inject-racing-write"])"));
   EXPECT_EQ(j["report_public_key"], kPem);
 }
 
@@ -280,6 +297,8 @@ TEST_F(AgentTest, HelloLeavesOutAbsentMembersAndCapabilities) {
   agent_.page_state = nullptr;
   agent_.set_running = nullptr;
   agent_.reset = nullptr;
+  agent_.inject_pvalidate_result = nullptr;
+  agent_.inject_racing_write = nullptr;
   const nlohmann::json j = HelloJson();
   EXPECT_EQ(j["spec_revision"], SVSM_SPEC_REVISION);
   EXPECT_EQ(j["target"], "");
@@ -543,17 +562,52 @@ TEST_F(AgentTest, MissingOptionalHooksAnswerUnsupported) {
   agent_.page_state = nullptr;
   agent_.set_running = nullptr;
   agent_.reset = nullptr;
+  agent_.inject_pvalidate_result = nullptr;
+  agent_.inject_racing_write = nullptr;
   ExpectError(Handle(Frame(SVSM_AGENT_MSG_RESET)), SVSM_AGENT_ERROR_UNSUPPORTED);
   Bytes p;
   PutU64(p, 0x1000);
   ExpectError(Handle(Frame(SVSM_AGENT_MSG_PAGE_STATE, p)), SVSM_AGENT_ERROR_UNSUPPORTED);
   ExpectError(Handle(Frame(SVSM_AGENT_MSG_SET_RUNNING, {0, 0, 0, 0, 1})),
               SVSM_AGENT_ERROR_UNSUPPORTED);
+  ExpectError(Handle(Frame(SVSM_AGENT_MSG_INJECT, {1, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0})),
+              SVSM_AGENT_ERROR_UNSUPPORTED);
+  ExpectError(Handle(Frame(SVSM_AGENT_MSG_INJECT, {2, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 7})),
+              SVSM_AGENT_ERROR_UNSUPPORTED);
   EXPECT_EQ(guest_.resets, 0);
 }
 
+TEST_F(AgentTest, InjectPassesEachKindToItsHook) {
+  EXPECT_EQ(Handle(Frame(SVSM_AGENT_MSG_INJECT, {1, 0, 0, 0, 2, 0, 0, 0, 0x11, 0, 0, 0})).type, 0x89);
+  ASSERT_EQ(guest_.pvalidate_injections.size(), 1u);
+  EXPECT_EQ(guest_.pvalidate_injections[0], std::make_pair(2u, 0x11u));
+  const Response r = Handle(Frame(SVSM_AGENT_MSG_INJECT, {2, 0, 0, 0, 0xca, 0x10, 0, 0, 0, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(r.type, 0x89);
+  EXPECT_TRUE(r.payload.empty());
+  ASSERT_EQ(guest_.racing_writes.size(), 1u);
+  EXPECT_EQ(guest_.racing_writes[0].first, 0x10cau);
+  EXPECT_EQ(guest_.racing_writes[0].second, (Bytes{0, 1}));
+  guest_.inject_rc = SVSM_AGENT_UNSUPPORTED;
+  ExpectError(Handle(Frame(SVSM_AGENT_MSG_INJECT, {1, 0, 0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0})),
+              SVSM_AGENT_ERROR_UNSUPPORTED);
+}
+
+TEST_F(AgentTest, InjectRefusesMalformedPayloads) {
+  for (const Bytes& p : {Bytes{1, 0, 0}, Bytes{3, 0, 0, 0}, Bytes{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                         Bytes{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+                         Bytes{2, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0},                    // no bytes
+                         Bytes{2, 0, 0, 0, 0xff, 0x1f, 0, 0, 0, 0, 0, 0, 1, 2}}) {      // crosses a page
+    ExpectError(Handle(Frame(SVSM_AGENT_MSG_INJECT, p)), SVSM_AGENT_ERROR_MALFORMED);
+  }
+  Bytes big = {2, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0};
+  big.resize(big.size() + 4097, 0);
+  ExpectError(Handle(Frame(SVSM_AGENT_MSG_INJECT, big)), SVSM_AGENT_ERROR_MALFORMED);
+  EXPECT_TRUE(guest_.pvalidate_injections.empty());
+  EXPECT_TRUE(guest_.racing_writes.empty());
+}
+
 TEST_F(AgentTest, UnknownMessageTypesAnswerError1) {
-  for (uint8_t type : {0x00, 0x09, 0x7E, 0x7F, 0x81, 0xFF}) {
+  for (uint8_t type : {0x00, 0x0A, 0x7E, 0x7F, 0x81, 0xFF}) {
     ExpectError(Handle(Frame(type, {1, 2, 3})), SVSM_AGENT_ERROR_UNKNOWN_MESSAGE);
   }
 }

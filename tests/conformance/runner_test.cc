@@ -33,6 +33,10 @@ class FakeTarget : public Target {
     info.vcpus = {{0, 0, 0x1000, 0x2000}};
     info.test_memory = {{0x200000, 0x200000, true}};
     info.capabilities = {"reset"};
+    if (can_inject) {
+      info.capabilities.push_back("inject-pvalidate-result");
+      info.capabilities.push_back("inject-racing-write");
+    }
     return Ok(info);
   }
   TargetResult<Empty> Reset() override {
@@ -63,6 +67,11 @@ class FakeTarget : public Target {
   }
   TargetResult<PageStateReply> PageState(uint64_t) override { return Unsupported<PageStateReply>(); }
   TargetResult<Empty> SetRunning(uint32_t, bool) override { return Unsupported<Empty>(); }
+  TargetResult<Empty> Inject(const Injection& injection) override {
+    if (!can_inject) return Target::Inject(injection);
+    injections.push_back(injection);
+    return Ok(Empty{});
+  }
   bool Restart(std::string*) override {
     ++restarts;
     broken = false;
@@ -71,6 +80,8 @@ class FakeTarget : public Target {
   std::string RecentLog() const override { return "fake log line"; }
 
   std::map<uint64_t, uint8_t> memory;
+  bool can_inject = false;
+  std::vector<Injection> injections;
   bool broken = false;
   int hellos = 0, resets = 0, restarts = 0;
 
@@ -132,6 +143,47 @@ TEST(Runner, BrokenTargetErrorsOneTestRestartsAndContinues) {
   // Coverage is over the whole spec: every rule is a key, named ones list their tests.
   EXPECT_EQ(report.coverage.size(), Spec().AllRules().size());
   EXPECT_EQ(report.coverage.at("core.query-protocol.core-available"), std::vector<std::string>{"a.first"});
+}
+
+constexpr const char* kInjecting = R"({
+  "format": 1, "spec_revision": "0.1.0", "protocol": "core", "call": "SVSM_CORE_QUERY_PROTOCOL",
+  "flags": {}, "tests": [
+    {"id": "i.eax", "comment": "injects a PVALIDATE result", "rules": ["core.pvalidate.unexpected-eax"],
+     "steps": [{"inject": "pvalidate-result", "skip": 2, "eax": "0x10"},
+               {"call": {"rax": "0x6", "rcx": "0x1"}, "expect": {"result": "SVSM_SUCCESS"}}]},
+    {"id": "i.race", "comment": "injects a racing write", "rules": ["core.create-vcpu.revoke-before-check"],
+     "steps": [{"inject": "racing-write", "at": "$test+0xca", "hex": "00ff"},
+               {"call": {"rax": "0x6", "rcx": "0x1"}, "expect": {"result": "SVSM_SUCCESS"}}]}
+  ]})";
+
+TEST(Runner, InjectStepsNeedTheirCapabilityAndReachTheTarget) {
+  FakeTarget target;
+  const std::vector<VectorFile> files = {Parse(kInjecting)};
+  ASSERT_EQ(files[0].tests.size(), 2u);
+  EXPECT_EQ(files[0].tests[0].required_capabilities, std::vector<std::string>{"inject-pvalidate-result"});
+  EXPECT_EQ(files[0].tests[1].required_capabilities, std::vector<std::string>{"inject-racing-write"});
+  RunOptions options;
+  options.spec = &Spec();
+  RunReport report = RunVectors(target, files, options);
+  ASSERT_EQ(report.results.size(), 2u);
+  for (const auto& r : report.results) {
+    EXPECT_EQ(r.status, TestStatus::kSkip);
+    EXPECT_NE(r.reason.find("inject-"), std::string::npos) << r.reason;
+  }
+  EXPECT_TRUE(target.injections.empty());
+
+  target.can_inject = true;
+  report = RunVectors(target, files, options);
+  ASSERT_EQ(report.results.size(), 2u);
+  EXPECT_EQ(report.results[0].status, TestStatus::kPass) << report.results[0].reason;
+  EXPECT_EQ(report.results[1].status, TestStatus::kPass) << report.results[1].reason;
+  ASSERT_EQ(target.injections.size(), 2u);
+  EXPECT_EQ(target.injections[0].kind, Injection::Kind::kPvalidateResult);
+  EXPECT_EQ(target.injections[0].skip, 2u);
+  EXPECT_EQ(target.injections[0].eax, 0x10u);
+  EXPECT_EQ(target.injections[1].kind, Injection::Kind::kRacingWrite);
+  EXPECT_EQ(target.injections[1].gpa, 0x2000cau);  // $test resolved from HELLO
+  EXPECT_EQ(target.injections[1].bytes, (std::vector<uint8_t>{0x00, 0xff}));
 }
 
 TEST(Runner, FiltersAndExpectations) {
@@ -200,6 +252,14 @@ TEST(VectorLoader, RejectsWithLocatedMessages) {
        "test.json: tests[1].id: duplicate id \"a\""},
       {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"call": {"rax": "0x6"}, "expect": {"result_in": ["SVSM_SUCCESS"]}}]}]})",
        "test.json: tests[0].steps[0].expect.result_in: expected at least two result codes"},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"inject": "cosmic-ray"}]}]})",
+       "test.json: tests[0].steps[0].inject: expected \"pvalidate-result\" or \"racing-write\""},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"inject": "pvalidate-result", "eax": "0x100000000"}]}]})",
+       "test.json: tests[0].steps[0].eax: expected a 32-bit value (\"0x...\" or an integer)"},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"inject": "racing-write", "at": "$test", "hex": ""}]}]})",
+       "test.json: tests[0].steps[0].hex: expected 1 to 4096 bytes as an even-length hex string"},
+      {R"({"format": 1, "spec_revision": "x", "protocol": "core", "tests": [{"id": "a", "comment": "c", "rules": ["r.x"], "steps": [{"inject": "racing-write", "at": "$test", "hex": "00", "eax": 1}]}]})",
+       "test.json: tests[0].steps[0]: unknown member \"eax\""},
   };
   for (const Case& c : cases) {
     std::vector<std::string> errors;

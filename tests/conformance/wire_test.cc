@@ -332,6 +332,53 @@ TEST(WirePayload, RejectsWritePastOneMiB) {
   EXPECT_FALSE(wire::ParsePayload(Bytes(7, 0), &w, &error));
 }
 
+Injection PvalidateResult(uint32_t skip, uint32_t eax) {
+  Injection i;
+  i.kind = Injection::Kind::kPvalidateResult;
+  i.skip = skip;
+  i.eax = eax;
+  return i;
+}
+
+Injection RacingWrite(uint64_t gpa, Bytes bytes) {
+  Injection i;
+  i.kind = Injection::Kind::kRacingWrite;
+  i.gpa = gpa;
+  i.bytes = std::move(bytes);
+  return i;
+}
+
+TEST(WirePayload, InjectRoundTripsAndHasItsLayout) {
+  ExpectRoundTrip(PvalidateResult(1, 0x10));
+  ExpectRoundTrip(PvalidateResult(0xffffffff, 0xffffffff));
+  ExpectRoundTrip(RacingWrite(0x1000ca, {0}), /*fixed_size=*/false);
+  ExpectRoundTrip(RacingWrite(0x2000, Bytes(4096, 0xAB)), /*fixed_size=*/false);
+  ExpectRoundTrip(RacingWrite(0xffffffffffffffff, {1}), /*fixed_size=*/false);  // last byte of memory
+  EXPECT_EQ(wire::EncodePayload(PvalidateResult(2, 0x11)), (Bytes{1, 0, 0, 0, 2, 0, 0, 0, 0x11, 0, 0, 0}));
+  EXPECT_EQ(wire::EncodePayload(RacingWrite(0x1234, {0xEE})),
+            (Bytes{2, 0, 0, 0, 0x34, 0x12, 0, 0, 0, 0, 0, 0, 0xEE}));
+  EXPECT_EQ(wire::MessageName(wire::kInject), "INJECT");
+  EXPECT_EQ(wire::MessageName(wire::ResponseType(wire::kInject)), "INJECT_OK");
+}
+
+TEST(WirePayload, RejectsMalformedInjections) {
+  Injection i;
+  std::string error;
+  EXPECT_FALSE(wire::ParsePayload(Bytes{1, 0, 0}, &i, &error));
+  EXPECT_THAT(error, HasSubstr("at least 4"));
+  EXPECT_FALSE(wire::ParsePayload(Bytes{3, 0, 0, 0}, &i, &error));
+  EXPECT_THAT(error, HasSubstr("kind 3 is not 1 or 2"));
+  Bytes pv = wire::EncodePayload(PvalidateResult(0, 0x10));
+  pv.push_back(0);
+  EXPECT_FALSE(wire::ParsePayload(pv, &i, &error));
+  // A racing write of no bytes, of more than a page, or crossing a page.
+  EXPECT_FALSE(wire::ParsePayload(Bytes{2, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0}, &i, &error));
+  EXPECT_FALSE(wire::ParsePayload(wire::EncodePayload(RacingWrite(0x1000, Bytes(4097, 0))), &i, &error));
+  EXPECT_FALSE(wire::ParsePayload(wire::EncodePayload(RacingWrite(0x1fff, {1, 2})), &i, &error));
+  EXPECT_THAT(error, HasSubstr("crosses a 4 KiB page"));
+  EXPECT_TRUE(wire::ParsePayload(wire::EncodePayload(RacingWrite(0x1ffe, {1, 2})), &i, &error)) << error;
+}
+
 TEST(WirePayload, RejectsRunningOtherThanZeroOrOne) {
   wire::SetRunningRequest s;
   std::string error;

@@ -68,6 +68,30 @@ struct CallReply {
   uint8_t call_pending_after = 0;
 };
 
+// Platform behaviour a target can be told to show (docs/wire-protocol.md, INJECT), for the
+// rules a guest cannot observe on its own: hardware answers real hardware never gives, and
+// races. Capabilities `inject-pvalidate-result` and `inject-racing-write`.
+struct Injection {
+  enum class Kind : uint32_t {
+    // The (skip + 1)-th PVALIDATE instruction the SVSM executes from now on returns `eax`
+    // (CF = 0) without effect.
+    kPvalidateResult = 1,
+    // The next time the SVSM reads guest memory in the page holding `gpa`, right after that
+    // read, another vCPU of the guest (at the guest VMPL) writes `bytes` at `gpa`, as a
+    // racing vCPU would; the write lands only if the guest may write there at that moment.
+    kRacingWrite = 2,
+  };
+  Kind kind = Kind::kPvalidateResult;
+  uint32_t skip = 0;  // kPvalidateResult
+  uint32_t eax = 0;
+  uint64_t gpa = 0;  // kRacingWrite: 1..4096 bytes, inside one 4 KiB page
+  std::vector<uint8_t> bytes;
+  bool operator==(const Injection&) const = default;
+};
+
+// The capability a target offers for `kind` ("inject-pvalidate-result", ...).
+const char* InjectionCapability(Injection::Kind kind);
+
 struct PageStateReply {
   bool validated = false;
   bool validated_2m = false;
@@ -111,6 +135,9 @@ class Target {
   virtual TargetResult<CallReply> Call(uint32_t vcpu, const RegisterSet& regs) = 0;
   virtual TargetResult<PageStateReply> PageState(uint64_t gpa) = 0;
   virtual TargetResult<Empty> SetRunning(uint32_t vcpu, bool running) = 0;
+  // Arms injected platform behaviour (capabilities inject-*); targets without it answer
+  // kUnsupported.
+  virtual TargetResult<Empty> Inject(const Injection& injection);
   // Brings a broken target back (a new process or connection); false when it cannot.
   virtual bool Restart(std::string* error) = 0;
   // Recent diagnostics of the target (e.g. a subprocess's standard error), for reports.

@@ -35,7 +35,7 @@ struct BufferRef {
 };
 
 struct Step {
-  enum class Kind { kWrite, kRead, kCall, kSetRunning, kPageState, kVerifyReport };
+  enum class Kind { kWrite, kRead, kCall, kSetRunning, kPageState, kVerifyReport, kInject };
   Kind kind = Kind::kCall;
   uint32_t vcpu = 0;
   std::string where;  // "tests[3].steps[2]", for messages
@@ -70,6 +70,13 @@ struct Step {
   BufferRef nonce;
   BufferRef manifest;
   uint32_t report_vmpl = 0;
+
+  // kInject: injected platform behaviour (docs/vector-format.md; target.h, Injection).
+  // "pvalidate-result" uses inject_skip and inject_eax; "racing-write" uses address and
+  // bytes. The step implies the capability "inject-<kind>".
+  std::string inject_kind;
+  uint32_t inject_skip = 0;
+  uint32_t inject_eax = 0;
 };
 
 struct VectorTest {

@@ -32,6 +32,7 @@ enum MessageType : uint8_t {
   kPageState = 0x06,
   kSetRunning = 0x07,
   kBye = 0x08,
+  kInject = 0x09,
   kError = 0x7F,
 };
 
@@ -98,6 +99,11 @@ struct SetRunningRequest {
   uint32_t vcpu = 0;
   bool running = false;
 };
+// INJECT: u32 kind, then kind 1 (pvalidate-result): u32 skip, u32 eax; kind 2
+// (racing-write): u64 gpa, then 1..4096 bytes that stay inside gpa's 4 KiB page.
+using InjectRequest = Injection;
+inline constexpr uint32_t kMaxRacingWrite = 4096;
+
 struct ErrorReply {
   uint32_t code = kErrInternal;
   std::string message;  // UTF-8
@@ -111,6 +117,7 @@ std::vector<uint8_t> EncodePayload(const CallReply& m);
 std::vector<uint8_t> EncodePayload(const PageStateRequest& m);
 std::vector<uint8_t> EncodePayload(const PageStateReply& m);
 std::vector<uint8_t> EncodePayload(const SetRunningRequest& m);
+std::vector<uint8_t> EncodePayload(const InjectRequest& m);
 std::vector<uint8_t> EncodePayload(const ErrorReply& m);
 
 // false (with the reason in *error) for a malformed payload; *out is then unspecified.
@@ -122,8 +129,9 @@ bool ParsePayload(std::span<const uint8_t> p, CallReply* out, std::string* error
 bool ParsePayload(std::span<const uint8_t> p, PageStateRequest* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, PageStateReply* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, SetRunningRequest* out, std::string* error);
+bool ParsePayload(std::span<const uint8_t> p, InjectRequest* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, ErrorReply* out, std::string* error);
-// RESET, its reply, WRITE_OK, SET_RUNNING_OK, BYE and BYE_OK carry nothing.
+// RESET, its reply, WRITE_OK, SET_RUNNING_OK, INJECT_OK, BYE and BYE_OK carry nothing.
 bool ParseEmptyPayload(std::span<const uint8_t> p, std::string* error);
 
 // Whether `s` is well-formed UTF-8 (ERROR messages and HELLO JSON must be).

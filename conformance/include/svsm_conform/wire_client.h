@@ -80,6 +80,7 @@ class WireTarget final : public Target {
   TargetResult<CallReply> Call(uint32_t vcpu, const RegisterSet& regs) override;
   TargetResult<PageStateReply> PageState(uint64_t gpa) override;
   TargetResult<Empty> SetRunning(uint32_t vcpu, bool running) override;
+  TargetResult<Empty> Inject(const Injection& injection) override;
   // Subprocess: SIGKILL its process group, reap it and start the command again. Sockets:
   // reconnect. Does not send HELLO (the runner does).
   bool Restart(std::string* error) override;
