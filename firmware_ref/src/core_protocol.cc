@@ -125,6 +125,16 @@ EntryOutcome PvalidateOne(ReferenceSvsm& s, const PvalidateEntry& e, uint8_t req
   // page holding an active CAA like any other guest page; the spec forbids nothing here.
 
   // From here on the hardware speaks (core.pvalidate.instruction-failure: 0x80001000 + EAX).
+  // The instruction executes here; a test harness may force its EAX (InjectPvalidateResult),
+  // in which case it has no effect whatever the page state.
+  if (const std::optional<uint32_t> eax = s.ExecutePvalidateInstruction()) {
+    // core.pvalidate.unexpected-eax: an EAX above 0xF is no failure code PVALIDATE defines,
+    // so the SVSM cannot pass it on as 0x80001000 + EAX.
+    if (*eax > 0xF && !s.Fault(FaultId::kPvalidateUnexpectedEaxAsFailure)) {
+      return Fail(SVSM_ERR_PVALIDATE_UNEXPECTED_EAX, "core.pvalidate.unexpected-eax");
+    }
+    return Fail(0x80001000u + *eax, "core.pvalidate.instruction-failure");
+  }
   if (region->shared && !s.Fault(FaultId::kPvalidateSharedPageAccepted)) {
     // PVALIDATE of a page not assigned to the guest: FAIL_INPUT.
     return Fail(0x80001000u + kPvalidateFailInput, "core.pvalidate.instruction-failure");
@@ -163,7 +173,6 @@ EntryOutcome PvalidateOne(ReferenceSvsm& s, const PvalidateEntry& e, uint8_t req
     if (e.ignore_cf || s.Fault(FaultId::kPvalidateNoChangeAlwaysIgnored)) return EntryOutcome{};
     return Fail(SVSM_ERR_PVALIDATE_FAIL_NO_CHANGE, "core.pvalidate.no-change");
   }
-  // core.pvalidate.unexpected-eax: the model's PVALIDATE never returns EAX > 0xF.
   if (validate) {
     // core.pvalidate.validate-zeroes-page, then core.pvalidate.validate-grants-access.
     if (!s.Fault(FaultId::kPvalidateNoZeroing)) s.mutable_memory().Zero(gpa, size);
@@ -331,16 +340,25 @@ HandlerResult CreateVcpu(ReferenceSvsm& s, size_t vcpu, const RegisterSet& in) {
   const size_t target_index = static_cast<size_t>(target - vcpus.begin());
 
   // core.create-vcpu.revoke-before-check: lower VMPLs lose access before the contents are
-  // read, so the guest cannot change them after the check.
+  // read, so a racing guest vCPU cannot change them after the check (a racing write armed
+  // on the page fires right after SvsmPhysicalRead, and faults).
   PageAttrs revoked = old_attrs;
   revoked.perms = {};
-  s.mutable_page_state().Set(vmsa_pfn, 1, revoked);
+  std::array<uint8_t, Vmsa::kFixedSize> bytes{};
+  if (s.Fault(FaultId::kCreateVcpuChecksBeforeRevoke)) {
+    // Read (and checked below) while the guest may still write the page: in the
+    // single-threaded model the only racing write lands right after this read, so revoking
+    // after it is the same as revoking after the checks.
+    s.SvsmPhysicalRead(vmsa_gpa, bytes);
+    s.mutable_page_state().Set(vmsa_pfn, 1, revoked);
+  } else {
+    s.mutable_page_state().Set(vmsa_pfn, 1, revoked);
+    s.SvsmPhysicalRead(vmsa_gpa, bytes);
+  }
   auto refuse = [&](const char* rule) {
     s.mutable_page_state().Set(vmsa_pfn, 1, old_attrs);  // a failed call leaves no state
     return Result(in, SVSM_ERR_INVALID_PARAMETER, rule);
   };
-  std::array<uint8_t, Vmsa::kFixedSize> bytes{};
-  s.PhysicalRead(vmsa_gpa, bytes);
   const Vmsa vmsa = Vmsa::Decode(bytes).value();  // no decode constraint can fail on a Vmsa
   const uint8_t caller_vmpl = s.CallerVmpl(vcpu);
   if (vmsa.vmpl == 0) return refuse("core.create-vcpu.vmsa-vmpl-zero");

@@ -39,7 +39,7 @@ class PhysicalView final : public GuestMemory {
   explicit PhysicalView(const ReferenceSvsm& svsm) : svsm_(svsm) {}
   bool Read(uint64_t gpa, std::span<uint8_t> out) const override {
     if (svsm_.RamSpan(gpa, out.size()) == nullptr) return false;
-    return svsm_.PhysicalRead(gpa, out);
+    return svsm_.SvsmPhysicalRead(gpa, out);
   }
 
  private:
@@ -225,7 +225,15 @@ bool ReferenceSvsm::SvsmMayAccess(uint64_t gpa, uint64_t size) const {
 }
 
 bool ReferenceSvsm::SvsmRead(uint64_t gpa, std::span<uint8_t> out) const {
-  return SvsmMayAccess(gpa, out.size()) && memory_.Read(gpa, out);
+  if (!SvsmMayAccess(gpa, out.size()) || !memory_.Read(gpa, out)) return false;
+  RaceAfterRead(gpa, out.size());
+  return true;
+}
+
+bool ReferenceSvsm::SvsmPhysicalRead(uint64_t gpa, std::span<uint8_t> out) const {
+  if (!memory_.Read(gpa, out)) return false;
+  RaceAfterRead(gpa, out.size());
+  return true;
 }
 
 bool ReferenceSvsm::SvsmWrite(uint64_t gpa, std::span<const uint8_t> in) {
@@ -266,6 +274,62 @@ bool ReferenceSvsm::GuestWrite(uint8_t vmpl, uint64_t gpa, std::span<const uint8
     }
   }
   return memory_.Write(gpa, in);
+}
+
+// ---------------------------------------------------------------------------------------
+// Injected platform behaviour
+
+void ReferenceSvsm::InjectPvalidateResult(uint32_t skip, uint32_t eax) {
+  injected_pvalidate_ = PendingPvalidateResult{skip, eax};
+}
+
+std::optional<uint32_t> ReferenceSvsm::ExecutePvalidateInstruction() {
+  if (!injected_pvalidate_) return std::nullopt;
+  if (injected_pvalidate_->skip > 0) {
+    --injected_pvalidate_->skip;
+    return std::nullopt;
+  }
+  const uint32_t eax = injected_pvalidate_->eax;
+  injected_pvalidate_.reset();
+  if (eax == 0) return std::nullopt;  // consumed; the RMP answers this one
+  return eax;
+}
+
+bool ReferenceSvsm::InjectRacingWrite(uint8_t vmpl, uint64_t gpa, std::vector<uint8_t> bytes) {
+  if (bytes.empty() || vmpl == 0 || vmpl > 3 || !svsm_spec::codec::RangeFits(gpa, bytes.size()) ||
+      !svsm_spec::codec::WithinPage(gpa, bytes.size())) {
+    return false;
+  }
+  racing_write_ = PendingRacingWrite{vmpl, gpa, std::move(bytes)};
+  racing_write_outcome_ = RacingWriteOutcome::kPending;
+  return true;
+}
+
+ReferenceSvsm::RacingWriteOutcome ReferenceSvsm::racing_write_outcome() const {
+  return racing_write_outcome_;
+}
+
+void ReferenceSvsm::ClearInjections() {
+  injected_pvalidate_.reset();
+  racing_write_.reset();
+  racing_write_outcome_ = RacingWriteOutcome::kNone;
+}
+
+void ReferenceSvsm::RaceAfterRead(uint64_t gpa, uint64_t size) const {
+  if (!racing_write_ || size == 0) return;
+  const uint64_t page = racing_write_->gpa & ~(kPageSize - 1);
+  if (!Overlaps(gpa, size, page, kPageSize)) return;
+  // The racing vCPU acts on the platform while the SVSM reads it: the SVSM's read is const
+  // (the SVSM changes nothing), the platform still changes under it. Casting const away is
+  // defined here because no ReferenceSvsm is a const object: Create() allocates every one
+  // non-const and copies are deleted. The model is single-threaded, so "right after the
+  // read" is exactly here, before the caller looks at what it read.
+  ReferenceSvsm& platform = const_cast<ReferenceSvsm&>(*this);
+  const PendingRacingWrite write = std::move(*platform.racing_write_);
+  platform.racing_write_.reset();  // fires once, before the write (GuestWrite reads nothing)
+  platform.racing_write_outcome_ = platform.GuestWrite(write.vmpl, write.gpa, write.bytes)
+                                       ? RacingWriteOutcome::kLanded
+                                       : RacingWriteOutcome::kFaulted;
 }
 
 // ---------------------------------------------------------------------------------------

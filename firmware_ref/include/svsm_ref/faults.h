@@ -41,12 +41,14 @@ enum class FaultId : uint8_t {
   kPvalidateSharedPageAccepted,
   kPvalidateStartsAtZero,
   kPvalidateRescindKeepsPermissions,
+  kPvalidateUnexpectedEaxAsFailure,
   // SVSM_CORE_CREATE_VCPU
   kCreateVcpuVmplBelowCallerAccepted,
   kCreateVcpuSvmeNotChecked,
   kCreateVcpuSevFeaturesNotChecked,
   kCreateVcpuSamePageAccepted,
   kCreateVcpuActiveCaaAccepted,
+  kCreateVcpuChecksBeforeRevoke,
   // SVSM_CORE_DELETE_VCPU
   kDeleteVcpuStartupDeletable,
   kDeleteVcpuInUseNotReported,
@@ -144,6 +146,9 @@ inline constexpr std::array<FaultInfo, kFaultCount> kFaults = {{
      "entries are processed from 0 instead of from next (core.pvalidate.process-from-next)"},
     {FaultId::kPvalidateRescindKeepsPermissions, "pvalidate.rescind-keeps-permissions",
      "rescinding leaves the lower VMPLs' permissions in place (core.pvalidate.rescind-revokes-access)"},
+    {FaultId::kPvalidateUnexpectedEaxAsFailure, "pvalidate.unexpected-eax-as-failure",
+     "a PVALIDATE EAX above 0xF is reported as 0x80001000 + EAX (an instruction failure) instead "
+     "of 0x80001011 (core.pvalidate.unexpected-eax; needs an injected PVALIDATE result)"},
 
     {FaultId::kCreateVcpuVmplBelowCallerAccepted, "create-vcpu.vmpl-below-caller-accepted",
      "a VMSA more privileged than the caller (but not VMPL0) is accepted "
@@ -157,6 +162,10 @@ inline constexpr std::array<FaultInfo, kFaultCount> kFaults = {{
      "a VMSA and CAA in the same page are accepted (core.create-vcpu.vmsa-caa-same-page)"},
     {FaultId::kCreateVcpuActiveCaaAccepted, "create-vcpu.active-caa-accepted",
      "the CAA page is not checked against active Calling Areas (core.create-vcpu.forbidden-address)"},
+    {FaultId::kCreateVcpuChecksBeforeRevoke, "create-vcpu.checks-before-revoke",
+     "the VMSA contents are read and checked before lower-VMPL access is revoked, so a racing "
+     "write after the check lands in what becomes the VMSA (core.create-vcpu.revoke-before-check; "
+     "needs an injected racing write)"},
 
     {FaultId::kDeleteVcpuStartupDeletable, "delete-vcpu.startup-vcpu-deletable",
      "the startup vCPU's VMSA can be deleted (core.delete-vcpu.startup-vcpu)"},

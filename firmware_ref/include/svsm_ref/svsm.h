@@ -110,7 +110,8 @@ class ReferenceSvsm {
   // (private or shared) hold all of it, else null: memory as software sees it, where a
   // split made by the configuration (launch validation, 2 MiB backing) is no boundary.
   const MemoryRegion* RamSpan(uint64_t gpa, uint64_t size) const;
-  // Reads physical memory regardless of policy (tests and the VMSA checks).
+  // Reads physical memory regardless of policy (tests and introspection: no racing write
+  // fires; the SVSM's own reads use SvsmPhysicalRead).
   bool PhysicalRead(uint64_t gpa, std::span<uint8_t> out) const { return memory_.Read(gpa, out); }
   // The VMSA of a vCPU, decoded (nullopt when it has none).
   std::optional<svsm_spec::codec::gen::Vmsa> VmsaOf(size_t vcpu) const;
@@ -119,12 +120,44 @@ class ReferenceSvsm {
   // Whether the platform enables this injected fault (PlatformConfig::faults, faults.h).
   bool Fault(FaultId id) const { return faults_.test(static_cast<size_t>(id)); }
 
+  // --- Injected platform behaviour (tests; the conformance runner's inject-* capabilities) --
+  // Behaviour real hardware shows only in races or never, switched on by a test harness so
+  // that rules a guest cannot otherwise observe can be tested. Each injection fires once and
+  // is then cleared; a new one of the same kind replaces a pending one.
+  //
+  // The (skip + 1)-th PVALIDATE instruction the SVSM executes from now on returns `eax`
+  // (with EFLAGS.CF = 0) and has no effect, whatever the page state. eax 0 means "as the
+  // RMP answers" (the injection is then only consumed).
+  void InjectPvalidateResult(uint32_t skip, uint32_t eax);
+  // The next time the SVSM reads guest memory in the 4 KiB page holding `gpa` (any read it
+  // makes on the guest's behalf: SvsmRead, the decoders' views svsm_view()/physical_view(),
+  // the VMSA read of CREATE_VCPU), right after that read a vCPU running at `vmpl` writes
+  // `bytes` at `gpa`, as a racing vCPU would. The write obeys the RMP at that moment (as
+  // GuestWrite): it lands, or it faults and writes nothing. False (nothing armed) when
+  // `bytes` is empty, crosses the page, `vmpl` is not 1..3, or gpa + size wraps.
+  bool InjectRacingWrite(uint8_t vmpl, uint64_t gpa, std::vector<uint8_t> bytes);
+  enum class RacingWriteOutcome { kNone, kPending, kLanded, kFaulted };
+  // What the last armed racing write did (kNone when none was ever armed since the last
+  // ClearInjections).
+  RacingWriteOutcome racing_write_outcome() const;
+  // Drops every pending injection and forgets the last outcome.
+  void ClearInjections();
+
   // --- Used by the protocol handlers --------------------------------------------------------
   // What the SVSM may touch on the guest's behalf: every byte inside one RAM region, outside
   // the SVSM region, active VMSAs and deposited memory, and private pages validated.
   bool SvsmMayAccess(uint64_t gpa, uint64_t size) const;
+  // A read that succeeds is a read the SVSM made on the guest's behalf: a racing write
+  // armed on one of its pages fires right after it (InjectRacingWrite).
   bool SvsmRead(uint64_t gpa, std::span<uint8_t> out) const;
   bool SvsmWrite(uint64_t gpa, std::span<const uint8_t> in);
+  // Reads physical memory regardless of policy as the SVSM does on the guest's behalf where
+  // the handler checks the address itself (the VMSA read of CREATE_VCPU, physical_view()):
+  // PhysicalRead, then a racing write armed on one of the pages read fires.
+  bool SvsmPhysicalRead(uint64_t gpa, std::span<uint8_t> out) const;
+  // One PVALIDATE instruction executes (core_protocol.cc, PvalidateOne): the EAX an
+  // injection forces on it (InjectPvalidateResult), or nullopt when the RMP answers.
+  std::optional<uint32_t> ExecutePvalidateInstruction();
   // The guest-memory view the decoders read through (policy of SvsmMayAccess).
   const svsm_spec::codec::GuestMemory& svsm_view() const { return *svsm_view_; }
   // The view of all RAM, for decoders whose address checks the handler makes itself.
@@ -150,11 +183,29 @@ class ReferenceSvsm {
   std::set<uint64_t>& mutable_deposited() { return deposited_; }
   void UpdateMemAvailable();
 
+  // Neither copied nor moved: the views hold a reference to this object, and the racing
+  // write relies on no ReferenceSvsm being a const object (see RaceAfterRead).
+  ReferenceSvsm(const ReferenceSvsm&) = delete;
+  ReferenceSvsm& operator=(const ReferenceSvsm&) = delete;
+
  private:
   explicit ReferenceSvsm(const PlatformConfig& config);
   bool Boot(std::string* error);
   // Dispatches one call from vCPU `vcpu` (RAX selects protocol and call).
   CallResult Dispatch(size_t vcpu, const RegisterSet& in);
+  // The SVSM has just read [gpa, gpa + size) on the guest's behalf: fires an armed racing
+  // write on one of those pages.
+  void RaceAfterRead(uint64_t gpa, uint64_t size) const;
+
+  struct PendingPvalidateResult {
+    uint32_t skip = 0;  // instructions still to execute as the RMP answers
+    uint32_t eax = 0;
+  };
+  struct PendingRacingWrite {
+    uint8_t vmpl = 0;
+    uint64_t gpa = 0;
+    std::vector<uint8_t> bytes;
+  };
 
   PlatformConfig config_;
   PageStateTable pages_;
@@ -166,6 +217,10 @@ class ReferenceSvsm {
   std::unique_ptr<svsm_spec::codec::GuestMemory> physical_view_;
   uint64_t calls_completed_ = 0;
   std::bitset<kFaultCount> faults_;
+  // Injected platform behaviour (InjectPvalidateResult, InjectRacingWrite).
+  std::optional<PendingPvalidateResult> injected_pvalidate_;
+  std::optional<PendingRacingWrite> racing_write_;
+  RacingWriteOutcome racing_write_outcome_ = RacingWriteOutcome::kNone;
 };
 
 // The protocol handlers (core_protocol.cc, attest_protocol.cc). Each returns the registers
