@@ -7,7 +7,8 @@
 //
 // The agent's hooks play the guest on the reference model: CALL is ReferenceSvsm::GuestCall,
 // READ/WRITE are GuestRead/GuestWrite at the guest VMPL, PAGE_STATE reads the model's page
-// state, SET_RUNNING is SetVcpuRunning, and RESET builds a fresh model from the same platform
+// state, SET_RUNNING is SetVcpuRunning, INJECT arms the model's injected platform behaviour,
+// and RESET builds a fresh model from the same platform
 // and the same attestation signing key (generated once at start unless the platform file
 // names one). Standard error carries diagnostics only.
 #include <unistd.h>
@@ -172,6 +173,29 @@ int HookReset(void* ctx) {
   return SVSM_AGENT_OK;
 }
 
+int HookInject(void* ctx, const svsm_conform::Injection& injection) {
+  const auto r = svsm_cli::InjectIntoModel(Self(ctx).svsm(), injection);
+  if (r.ok()) return SVSM_AGENT_OK;
+  return r.error.code == svsm_conform::TargetError::kMalformed ? SVSM_AGENT_INVALID : SVSM_AGENT_UNSUPPORTED;
+}
+
+int HookInjectPvalidateResult(void* ctx, uint32_t skip, uint32_t eax) {
+  svsm_conform::Injection injection;
+  injection.kind = svsm_conform::Injection::Kind::kPvalidateResult;
+  injection.skip = skip;
+  injection.eax = eax;
+  return HookInject(ctx, injection);
+}
+
+int HookInjectRacingWrite(void* ctx, uint64_t gpa, const void* buf, uint32_t size) {
+  svsm_conform::Injection injection;
+  injection.kind = svsm_conform::Injection::Kind::kRacingWrite;
+  injection.gpa = gpa;
+  const auto* bytes = static_cast<const uint8_t*>(buf);
+  injection.bytes.assign(bytes, bytes + size);
+  return HookInject(ctx, injection);
+}
+
 const svsm_agent_hello* HookHello(void* ctx) {
   RefTarget& t = Self(ctx);
   t.hello.From(svsm_cli::ReferenceTargetInfo(t.svsm()));
@@ -243,6 +267,8 @@ int main(int argc, char** argv) {
   agent.page_state = HookPageState;
   agent.set_running = HookSetRunning;
   agent.reset = HookReset;
+  agent.inject_pvalidate_result = HookInjectPvalidateResult;
+  agent.inject_racing_write = HookInjectRacingWrite;
 
   const int rc = svsm_agent_serve(&agent);
   switch (rc) {

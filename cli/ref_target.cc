@@ -119,7 +119,8 @@ svsm_conform::TargetInfo ReferenceTargetInfo(const svsm_ref::ReferenceSvsm& svsm
     if (r.kind == MemoryRegion::Kind::kRam && r.shared) info.shared_memory.push_back({r.base, r.size, false});
   }
   info.unmapped = FindUnmapped(config);
-  info.capabilities = {"reset", "page-state", "vcpu-control"};
+  info.capabilities = {"reset", "page-state", "vcpu-control", "inject-pvalidate-result",
+                       "inject-racing-write"};
   info.report_public_key = svsm.firmware().PublicKeyPem();
   return info;
 }
@@ -223,6 +224,25 @@ TargetResult<Empty> ReferenceTarget::SetRunning(uint32_t vcpu, bool running) {
     return Err<Empty>(TargetError::kMalformed, "vCPU " + std::to_string(vcpu) + " has no VMSA");
   }
   return Ok(Empty{});
+}
+
+TargetResult<Empty> InjectIntoModel(svsm_ref::ReferenceSvsm& svsm, const svsm_conform::Injection& injection) {
+  switch (injection.kind) {
+    case svsm_conform::Injection::Kind::kPvalidateResult:
+      svsm.InjectPvalidateResult(injection.skip, injection.eax);
+      return Ok(Empty{});
+    case svsm_conform::Injection::Kind::kRacingWrite:
+      if (!svsm.InjectRacingWrite(svsm.config().guest_vmpl, injection.gpa, injection.bytes)) {
+        return Err<Empty>(TargetError::kMalformed, "racing write of " + std::to_string(injection.bytes.size()) +
+                                                       " bytes refused (empty, or crossing a page)");
+      }
+      return Ok(Empty{});
+  }
+  return Err<Empty>(TargetError::kUnsupported, "unknown injection kind");
+}
+
+TargetResult<Empty> ReferenceTarget::Inject(const svsm_conform::Injection& injection) {
+  return InjectIntoModel(*svsm_, injection);
 }
 
 }  // namespace svsm_cli

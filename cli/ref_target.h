@@ -22,6 +22,11 @@ svsm_conform::TargetInfo ReferenceTargetInfo(const svsm_ref::ReferenceSvsm& svsm
 // A fresh P-384 private key as PEM (empty and `error` set on failure).
 std::string GenerateSigningKeyPem(std::string* error);
 
+// Arms `injection` on the model (ReferenceSvsm::InjectPvalidateResult / InjectRacingWrite;
+// the racing vCPU runs at the guest VMPL). kMalformed for a racing write the model refuses.
+svsm_conform::TargetResult<svsm_conform::Empty> InjectIntoModel(svsm_ref::ReferenceSvsm& svsm,
+                                                                const svsm_conform::Injection& injection);
+
 class ReferenceTarget final : public svsm_conform::Target {
  public:
   // Gives the platform a signing key when it has none, so RESET keeps the same report key.
@@ -34,6 +39,7 @@ class ReferenceTarget final : public svsm_conform::Target {
   svsm_conform::TargetResult<svsm_conform::CallReply> Call(uint32_t vcpu, const svsm_conform::RegisterSet& regs) override;
   svsm_conform::TargetResult<svsm_conform::PageStateReply> PageState(uint64_t gpa) override;
   svsm_conform::TargetResult<svsm_conform::Empty> SetRunning(uint32_t vcpu, bool running) override;
+  svsm_conform::TargetResult<svsm_conform::Empty> Inject(const svsm_conform::Injection& injection) override;
   bool Restart(std::string* error) override;
 
   svsm_ref::ReferenceSvsm& svsm() { return *svsm_; }
