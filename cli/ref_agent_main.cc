@@ -106,14 +106,15 @@ RefTarget& Self(void* ctx) {
   return *static_cast<RefTarget*>(ctx);
 }
 
-int HookCall(void* ctx, uint32_t vcpu, const svsm_agent_regs* in, svsm_agent_call_result* out) {
+int HookCallWithPending(void* ctx, uint32_t vcpu, uint8_t call_pending, const svsm_agent_regs* in,
+                        svsm_agent_call_result* out) {
   svsm_ref::RegisterSet regs;
   regs.rax = in->rax;
   regs.rcx = in->rcx;
   regs.rdx = in->rdx;
   regs.r8 = in->r8;
   regs.r9 = in->r9;
-  const CallResult r = Self(ctx).svsm().GuestCall(vcpu, regs);
+  const CallResult r = Self(ctx).svsm().GuestCall(vcpu, regs, call_pending);
   switch (r.outcome) {
     case CallResult::Outcome::kCompleted:
     case CallResult::Outcome::kSpurious:
@@ -133,6 +134,10 @@ int HookCall(void* ctx, uint32_t vcpu, const svsm_agent_regs* in, svsm_agent_cal
   out->regs = {r.regs.rax, r.regs.rcx, r.regs.rdx, r.regs.r8, r.regs.r9};
   out->call_pending_after = r.call_pending_after;
   return SVSM_AGENT_OK;
+}
+
+int HookCall(void* ctx, uint32_t vcpu, const svsm_agent_regs* in, svsm_agent_call_result* out) {
+  return HookCallWithPending(ctx, vcpu, 1, in, out);
 }
 
 int HookRead(void* ctx, uint64_t gpa, void* buf, uint32_t size) {
@@ -269,6 +274,7 @@ int main(int argc, char** argv) {
   agent.reset = HookReset;
   agent.inject_pvalidate_result = HookInjectPvalidateResult;
   agent.inject_racing_write = HookInjectRacingWrite;
+  agent.call_with_pending = HookCallWithPending;
 
   const int rc = svsm_agent_serve(&agent);
   switch (rc) {

@@ -120,7 +120,7 @@ svsm_conform::TargetInfo ReferenceTargetInfo(const svsm_ref::ReferenceSvsm& svsm
   }
   info.unmapped = FindUnmapped(config);
   info.capabilities = {"reset", "page-state", "vcpu-control", "inject-pvalidate-result",
-                       "inject-racing-write"};
+                       "inject-racing-write", "call-pending-value"};
   info.report_public_key = svsm.firmware().PublicKeyPem();
   return info;
 }
@@ -185,7 +185,12 @@ TargetResult<Empty> ReferenceTarget::Write(uint64_t gpa, std::span<const uint8_t
 }
 
 TargetResult<svsm_conform::CallReply> ReferenceTarget::Call(uint32_t vcpu, const svsm_conform::RegisterSet& regs) {
-  const svsm_ref::CallResult r = svsm_->GuestCall(vcpu, regs);
+  return CallWithPending(vcpu, 1, regs);
+}
+
+TargetResult<svsm_conform::CallReply> ReferenceTarget::CallWithPending(uint32_t vcpu, uint8_t call_pending,
+                                                                       const svsm_conform::RegisterSet& regs) {
+  const svsm_ref::CallResult r = svsm_->GuestCall(vcpu, regs, call_pending);
   svsm_conform::CallReply reply;
   reply.regs = r.regs;
   reply.call_pending_after = r.call_pending_after;

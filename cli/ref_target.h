@@ -37,6 +37,8 @@ class ReferenceTarget final : public svsm_conform::Target {
   svsm_conform::TargetResult<std::vector<uint8_t>> Read(uint64_t gpa, uint32_t size) override;
   svsm_conform::TargetResult<svsm_conform::Empty> Write(uint64_t gpa, std::span<const uint8_t> bytes) override;
   svsm_conform::TargetResult<svsm_conform::CallReply> Call(uint32_t vcpu, const svsm_conform::RegisterSet& regs) override;
+  svsm_conform::TargetResult<svsm_conform::CallReply> CallWithPending(uint32_t vcpu, uint8_t call_pending,
+                                                                      const svsm_conform::RegisterSet& regs) override;
   svsm_conform::TargetResult<svsm_conform::PageStateReply> PageState(uint64_t gpa) override;
   svsm_conform::TargetResult<svsm_conform::Empty> SetRunning(uint32_t vcpu, bool running) override;
   svsm_conform::TargetResult<svsm_conform::Empty> Inject(const svsm_conform::Injection& injection) override;

@@ -35,6 +35,7 @@ void CheckAllPayloads(std::span<const uint8_t> bytes) {
   CheckPayload<wire::ReadRequest>(bytes);
   CheckPayload<wire::WriteRequest>(bytes);
   CheckPayload<wire::CallRequest>(bytes);
+  CheckPayload<wire::CallWithPendingRequest>(bytes);
   CheckPayload<CallReply>(bytes);
   CheckPayload<wire::PageStateRequest>(bytes);
   CheckPayload<PageStateReply>(bytes);

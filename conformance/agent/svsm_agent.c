@@ -223,6 +223,11 @@ static void put_hello_json(struct text* t, const struct svsm_agent* agent,
   if (agent->inject_racing_write != NULL) {
     if (!first_capability) put_char(t, ',');
     put_str(t, "\"inject-racing-write\"");
+    first_capability = 0;
+  }
+  if (agent->call_with_pending != NULL) {
+    if (!first_capability) put_char(t, ',');
+    put_str(t, "\"call-pending-value\"");
   }
   put_char(t, ']');
 
@@ -382,29 +387,44 @@ static size_t do_write(const struct svsm_agent* agent, uint8_t* buf, size_t buf_
   return ok_frame(buf, SVSM_AGENT_MSG_WRITE, 0);
 }
 
+/* CALL (with_pending 0) and CALL_WITH_PENDING (with_pending 1: a u8 CALL_PENDING value
+ * after the vCPU index); both answer the same reply. */
 static size_t do_call(const struct svsm_agent* agent, uint8_t* buf, size_t buf_size,
-                      size_t payload_len) {
+                      size_t payload_len, int with_pending) {
   const uint8_t* p = buf + FRAME_HEADER;
   uint8_t* out = buf + FRAME_HEADER;
+  const uint8_t message = with_pending ? SVSM_AGENT_MSG_CALL_WITH_PENDING : SVSM_AGENT_MSG_CALL;
   struct svsm_agent_regs in;
   struct svsm_agent_call_result result;
   uint32_t vcpu;
+  uint8_t call_pending = 1;
   int rc;
-  if (payload_len != 44u) {
-    return malformed(buf, buf_size, "CALL: payload must be u32 vCPU, u64 RAX, RCX, RDX, R8, R9");
+  if (payload_len != (with_pending ? 45u : 44u)) {
+    return malformed(buf, buf_size,
+                     with_pending ? "CALL_WITH_PENDING: payload must be u32 vCPU, u8 CALL_PENDING, "
+                                    "u64 RAX, RCX, RDX, R8, R9"
+                                  : "CALL: payload must be u32 vCPU, u64 RAX, RCX, RDX, R8, R9");
   }
   vcpu = load_u32(p);
+  if (with_pending) {
+    call_pending = p[4];
+    p += 1;
+  }
   in.rax = load_u64(p + 4);
   in.rcx = load_u64(p + 12);
   in.rdx = load_u64(p + 20);
   in.r8 = load_u64(p + 28);
   in.r9 = load_u64(p + 36);
-  if (agent->call == NULL) return unsupported(buf, buf_size, "CALL: no call hook");
+  if (!with_pending && agent->call == NULL) return unsupported(buf, buf_size, "CALL: no call hook");
+  if (with_pending && agent->call_with_pending == NULL) {
+    return unsupported(buf, buf_size, "CALL_WITH_PENDING: no capability call-pending-value");
+  }
   result.outcome = SVSM_AGENT_CALL_COMPLETED;
   copy_regs(&result.regs, &in);
   result.call_pending_after = 0;
-  rc = agent->call(agent->ctx, vcpu, &in, &result);
-  if (rc != SVSM_AGENT_OK) return hook_error(buf, buf_size, rc, "CALL");
+  rc = with_pending ? agent->call_with_pending(agent->ctx, vcpu, call_pending, &in, &result)
+                    : agent->call(agent->ctx, vcpu, &in, &result);
+  if (rc != SVSM_AGENT_OK) return hook_error(buf, buf_size, rc, with_pending ? "CALL_WITH_PENDING" : "CALL");
   if (result.outcome > SVSM_AGENT_CALL_GUEST_FAULT) {
     return svsm_agent_error_frame(buf, buf_size, SVSM_AGENT_ERROR_INTERNAL,
                                   "CALL: the call hook returned an unknown outcome");
@@ -421,7 +441,7 @@ static size_t do_call(const struct svsm_agent* agent, uint8_t* buf, size_t buf_s
   store_u64(out + 28, result.regs.r8);
   store_u64(out + 36, result.regs.r9);
   out[44] = result.call_pending_after;
-  return ok_frame(buf, SVSM_AGENT_MSG_CALL, 45u);
+  return ok_frame(buf, message, 45u);
 }
 
 static size_t do_page_state(const struct svsm_agent* agent, uint8_t* buf, size_t buf_size,
@@ -532,7 +552,10 @@ int svsm_agent_handle_frame(const struct svsm_agent* agent, uint8_t* buf, size_t
       n = do_write(agent, buf, buf_size, payload_len);
       break;
     case SVSM_AGENT_MSG_CALL:
-      n = do_call(agent, buf, buf_size, payload_len);
+      n = do_call(agent, buf, buf_size, payload_len, 0);
+      break;
+    case SVSM_AGENT_MSG_CALL_WITH_PENDING:
+      n = do_call(agent, buf, buf_size, payload_len, 1);
       break;
     case SVSM_AGENT_MSG_PAGE_STATE:
       n = do_page_state(agent, buf, buf_size, payload_len);
@@ -636,13 +659,21 @@ static uint8_t exchange_call_pending(volatile struct svsm_caa* caa) {
 #endif
 }
 
+void svsm_agent_guest_call_pending(volatile struct svsm_caa* caa,
+                                   void (*vmgexit)(void* vmgexit_ctx, struct svsm_agent_regs* regs),
+                                   void* vmgexit_ctx, uint8_t call_pending,
+                                   const struct svsm_agent_regs* in,
+                                   struct svsm_agent_call_result* out) {
+  out->outcome = SVSM_AGENT_CALL_COMPLETED;
+  copy_regs(&out->regs, in);
+  caa->call_pending = call_pending;
+  vmgexit(vmgexit_ctx, &out->regs);
+  out->call_pending_after = exchange_call_pending(caa);
+}
+
 void svsm_agent_guest_call(volatile struct svsm_caa* caa,
                            void (*vmgexit)(void* vmgexit_ctx, struct svsm_agent_regs* regs),
                            void* vmgexit_ctx, const struct svsm_agent_regs* in,
                            struct svsm_agent_call_result* out) {
-  out->outcome = SVSM_AGENT_CALL_COMPLETED;
-  copy_regs(&out->regs, in);
-  caa->call_pending = 1;
-  vmgexit(vmgexit_ctx, &out->regs);
-  out->call_pending_after = exchange_call_pending(caa);
+  svsm_agent_guest_call_pending(caa, vmgexit, vmgexit_ctx, 1, in, out);
 }

@@ -56,6 +56,7 @@ extern "C" {
 #define SVSM_AGENT_MSG_SET_RUNNING 0x07u
 #define SVSM_AGENT_MSG_BYE 0x08u
 #define SVSM_AGENT_MSG_INJECT 0x09u
+#define SVSM_AGENT_MSG_CALL_WITH_PENDING 0x0Au
 #define SVSM_AGENT_MSG_ERROR 0x7Fu
 #define SVSM_AGENT_MSG_RESPONSE 0x80u /* response type = request type | 0x80 */
 
@@ -200,6 +201,12 @@ struct svsm_agent {
    * agent); the write lands only where the guest may write at that moment. */
   int (*inject_pvalidate_result)(void* ctx, uint32_t skip, uint32_t eax);
   int (*inject_racing_write)(void* ctx, uint64_t gpa, const void* buf, uint32_t size);
+
+  /* Optional (capability call-pending-value): as `call`, but the guest stores
+   * `call_pending` instead of 1 in CALL_PENDING before the VMGEXIT (0, or a reserved value
+   * 2-255), to see how the SVSM treats it; svsm_agent_guest_call_pending() does this. */
+  int (*call_with_pending)(void* ctx, uint32_t vcpu, uint8_t call_pending,
+                           const struct svsm_agent_regs* in, struct svsm_agent_call_result* out);
 };
 
 /* ---- Entry points ---------------------------------------------------------------------- */
@@ -241,6 +248,13 @@ void svsm_agent_guest_call(volatile struct svsm_caa* caa,
                            void (*vmgexit)(void* vmgexit_ctx, struct svsm_agent_regs* regs),
                            void* vmgexit_ctx, const struct svsm_agent_regs* in,
                            struct svsm_agent_call_result* out);
+
+/* As svsm_agent_guest_call, storing `call_pending` in CALL_PENDING instead of 1. */
+void svsm_agent_guest_call_pending(volatile struct svsm_caa* caa,
+                                   void (*vmgexit)(void* vmgexit_ctx, struct svsm_agent_regs* regs),
+                                   void* vmgexit_ctx, uint8_t call_pending,
+                                   const struct svsm_agent_regs* in,
+                                   struct svsm_agent_call_result* out);
 
 #ifdef __cplusplus
 }

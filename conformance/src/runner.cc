@@ -382,14 +382,20 @@ class TestRun {
       }
     }
     last_call_.reset();
-    auto r = target_.Call(step.vcpu, regs);
+    // A step that sets call_pending uses the variant of the calling sequence that stores that
+    // value (capability call-pending-value, implied by the step).
+    auto issue = [&] {
+      return step.call_pending ? target_.CallWithPending(step.vcpu, *step.call_pending, regs)
+                               : target_.Call(step.vcpu, regs);
+    };
+    auto r = issue();
     // An SVSM may split work (SVSM_ERR_INCOMPLETE); the guest re-issues the same call. The
     // bound keeps a target that never finishes from hanging the run.
     constexpr int kMaxReissues = 4096;
     for (int i = 0; step.reissue_while_incomplete && i < kMaxReissues && r.ok() &&
                     r.value->outcome == CallOutcome::kCompleted && r.value->regs.rax == kIncomplete;
          ++i) {
-      r = target_.Call(step.vcpu, regs);
+      r = issue();
     }
     if (!r.ok() && r.error.code == TargetError::kBroken) return Broken(r.error);
     if (!r.ok()) return Fail("call: " + r.error.message);

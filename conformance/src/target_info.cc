@@ -189,6 +189,12 @@ TargetResult<Empty> Target::Inject(const Injection& injection) {
   return r;
 }
 
+TargetResult<CallReply> Target::CallWithPending(uint32_t, uint8_t, const RegisterSet&) {
+  TargetResult<CallReply> r;
+  r.error = TargetError{TargetError::kUnsupported, "no capability call-pending-value"};
+  return r;
+}
+
 const char* InjectionCapability(Injection::Kind kind) {
   switch (kind) {
     case Injection::Kind::kPvalidateResult: return "inject-pvalidate-result";

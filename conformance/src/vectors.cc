@@ -293,7 +293,13 @@ std::optional<Step> ParseStep(const Json& j, const std::string& where, Errors& e
     if (j.contains("hex") && j.contains("le")) errors.Add(where, "give hex or le, not both");
   } else if (j.contains("call")) {
     s.kind = Step::Kind::kCall;
-    CheckMembers(j, {"call", "vcpu", "request", "expect", "reissue_while_incomplete", "comment"}, where, errors);
+    CheckMembers(j, {"call", "vcpu", "request", "expect", "reissue_while_incomplete", "call_pending", "comment"},
+                 where, errors);
+    if (j.contains("call_pending")) {
+      auto v = U32(j["call_pending"]);
+      if (!v || *v > 255) errors.Add(where + ".call_pending", "expected 0..255 (the byte the guest stores)");
+      else s.call_pending = static_cast<uint8_t>(*v);
+    }
     if (j.contains("reissue_while_incomplete")) {
       if (!j["reissue_while_incomplete"].is_boolean()) {
         errors.Add(where + ".reissue_while_incomplete", "expected true or false");
@@ -489,10 +495,11 @@ std::optional<VectorTest> ParseTest(const Json& j, const std::string& where, Err
   // Steps that need a capability imply it.
   for (const Step& s : t.steps) {
     const std::string inject_cap = "inject-" + s.inject_kind;
-    const char* cap = s.kind == Step::Kind::kSetRunning ? "vcpu-control"
-                      : s.kind == Step::Kind::kPageState ? "page-state"
-                      : s.kind == Step::Kind::kInject    ? inject_cap.c_str()
-                                                         : nullptr;
+    const char* cap = s.kind == Step::Kind::kSetRunning                    ? "vcpu-control"
+                      : s.kind == Step::Kind::kPageState                   ? "page-state"
+                      : s.kind == Step::Kind::kInject                      ? inject_cap.c_str()
+                      : s.kind == Step::Kind::kCall && s.call_pending ? "call-pending-value"
+                                                                           : nullptr;
     if (cap && std::find(t.required_capabilities.begin(), t.required_capabilities.end(), cap) ==
                    t.required_capabilities.end()) {
       t.required_capabilities.push_back(cap);

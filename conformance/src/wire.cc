@@ -92,10 +92,11 @@ bool ParseBool(uint8_t v, bool* out, const char* what, std::string* error) {
 std::string MessageName(uint8_t type) {
   static constexpr const char* kNames[] = {nullptr,      "HELLO",       "RESET", "READ",
                                            "WRITE",      "CALL",        "PAGE_STATE",
-                                           "SET_RUNNING", "BYE",        "INJECT"};
+                                           "SET_RUNNING", "BYE",        "INJECT",
+                                           "CALL_WITH_PENDING"};
   if (type == kError) return "ERROR";
   const uint8_t base = type & 0x7F;
-  if (base >= 1 && base <= kInject) {
+  if (base >= 1 && base <= kCallWithPending) {
     return std::string(kNames[base]) + ((type & 0x80) != 0 ? "_OK" : "");
   }
   char buf[8];
@@ -196,6 +197,14 @@ std::vector<uint8_t> EncodePayload(const CallReply& m) {
   return b;
 }
 
+std::vector<uint8_t> EncodePayload(const CallWithPendingRequest& m) {
+  std::vector<uint8_t> b;
+  PutU32(b, m.vcpu);
+  PutU8(b, m.call_pending);
+  PutRegs(b, m.regs);
+  return b;
+}
+
 std::vector<uint8_t> EncodePayload(const PageStateRequest& m) {
   std::vector<uint8_t> b;
   PutU64(b, m.gpa);
@@ -278,6 +287,12 @@ bool ParsePayload(std::span<const uint8_t> p, CallRequest* out, std::string* err
   if (!ExpectSize(p, 44, "CALL", error)) return false;
   Reader rd(p);
   return rd.U32(&out->vcpu) && GetRegs(rd, &out->regs);
+}
+
+bool ParsePayload(std::span<const uint8_t> p, CallWithPendingRequest* out, std::string* error) {
+  if (!ExpectSize(p, 45, "CALL_WITH_PENDING", error)) return false;
+  Reader rd(p);
+  return rd.U32(&out->vcpu) && rd.U8(&out->call_pending) && GetRegs(rd, &out->regs);
 }
 
 bool ParsePayload(std::span<const uint8_t> p, CallReply* out, std::string* error) {

@@ -620,6 +620,17 @@ TargetResult<CallReply> WireTarget::Call(uint32_t vcpu, const RegisterSet& regs)
   return Ok(reply);
 }
 
+TargetResult<CallReply> WireTarget::CallWithPending(uint32_t vcpu, uint8_t call_pending,
+                                                    const RegisterSet& regs) {
+  auto r = Transact(wire::kCallWithPending,
+                    wire::EncodePayload(wire::CallWithPendingRequest{vcpu, call_pending, regs}));
+  if (!r.ok()) return Fail<CallReply>(r.error);
+  CallReply reply;
+  std::string error;
+  if (!wire::ParsePayload(*r.value, &reply, &error)) return Fail<CallReply>(Break(error));
+  return Ok(reply);
+}
+
 TargetResult<PageStateReply> WireTarget::PageState(uint64_t gpa) {
   auto r = Transact(wire::kPageState, wire::EncodePayload(wire::PageStateRequest{gpa}));
   if (!r.ok()) return Fail<PageStateReply>(r.error);

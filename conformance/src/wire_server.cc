@@ -126,6 +126,13 @@ class Server {
         if (!r.ok()) return SendTargetError(r.error);
         return Send(ResponseType(kCall), EncodePayload(*r.value));
       }
+      case kCallWithPending: {
+        CallWithPendingRequest req;
+        if (!ParsePayload(f.payload, &req, &error)) return malformed();
+        TargetResult<CallReply> r = target_.CallWithPending(req.vcpu, req.call_pending, req.regs);
+        if (!r.ok()) return SendTargetError(r.error);
+        return Send(ResponseType(kCallWithPending), EncodePayload(*r.value));
+      }
       case kPageState: {
         PageStateRequest req;
         if (!ParsePayload(f.payload, &req, &error)) return malformed();
@@ -150,7 +157,7 @@ class Server {
       default:
         return SendError(kErrUnknownMessage, "unknown message type " + MessageName(f.type) +
                                                  " (request types are "
-                                                 "0x01-0x09 in wire version 1)");
+                                                 "0x01-0x0a in wire version 1)");
     }
   }
 

@@ -382,13 +382,14 @@ CallResult ReferenceSvsm::Enter(size_t vcpu, const RegisterSet& in, uint64_t exi
   const uint64_t caa = vcpus_[vcpu].caa;
   uint8_t pending = 0;
   memory_.Read(caa + kCaaCallPending, std::span<uint8_t>(&pending, 1));
-  if (pending == 0) {
+  if (pending == 0 && !Fault(FaultId::kCallPendingZeroProcessed)) {
     r.outcome = CallResult::Outcome::kSpurious;
     return r;
   }
   const bool was_running = vcpus_[vcpu].running;
   vcpus_[vcpu].running = false;  // inside the SVSM, not executing guest code
-  if (pending != 1) {
+  // general.call-pending-reserved-value: only 1 asks for a call.
+  if (pending > 1 && !Fault(FaultId::kCallPendingReservedValueProcessed)) {
     r.regs.rax = SVSM_ERR_INVALID_FORMAT;
     r.rule_id = "general.call-pending-reserved-value";
   } else {
@@ -414,7 +415,7 @@ CallResult ReferenceSvsm::Enter(size_t vcpu, const RegisterSet& in, uint64_t exi
   return r;
 }
 
-CallResult ReferenceSvsm::GuestCall(size_t vcpu, const RegisterSet& in) {
+CallResult ReferenceSvsm::GuestCall(size_t vcpu, const RegisterSet& in, uint8_t call_pending) {
   CallResult r;
   r.regs = in;
   if (vcpu >= vcpus_.size() || !vcpus_[vcpu].vmsa) {
@@ -423,8 +424,7 @@ CallResult ReferenceSvsm::GuestCall(size_t vcpu, const RegisterSet& in) {
   }
   const uint8_t vmpl = CallerVmpl(vcpu);
   const uint64_t caa = vcpus_[vcpu].caa;
-  const uint8_t one = 1;
-  if (!GuestWrite(vmpl, caa + kCaaCallPending, std::span<const uint8_t>(&one, 1))) {
+  if (!GuestWrite(vmpl, caa + kCaaCallPending, std::span<const uint8_t>(&call_pending, 1))) {
     r.outcome = CallResult::Outcome::kGuestFault;
     return r;
   }

@@ -90,6 +90,8 @@ struct FakeGuest {
   std::vector<std::pair<uint32_t, uint32_t>> pvalidate_injections;  // (skip, eax)
   std::vector<std::pair<uint64_t, Bytes>> racing_writes;
   int inject_rc = SVSM_AGENT_OK;
+  // CALL_WITH_PENDING
+  int last_call_pending = -1;
 
   bool InRam(uint64_t gpa, uint32_t size) const {
     return gpa >= kRamBase && size <= kRamSize && gpa - kRamBase <= kRamSize - size;
@@ -106,6 +108,11 @@ int FakeCall(void* ctx, uint32_t vcpu, const svsm_agent_regs* in, svsm_agent_cal
   g.last_in = *in;
   *out = g.reply;
   return g.call_rc;
+}
+int FakeCallWithPending(void* ctx, uint32_t vcpu, uint8_t call_pending, const svsm_agent_regs* in,
+                        svsm_agent_call_result* out) {
+  G(ctx).last_call_pending = call_pending;
+  return FakeCall(ctx, vcpu, in, out);
 }
 int FakeRead(void* ctx, uint64_t gpa, void* buf, uint32_t size) {
   FakeGuest& g = G(ctx);
@@ -218,6 +225,7 @@ class AgentTest : public ::testing::Test {
     agent_.reset = FakeReset;
     agent_.inject_pvalidate_result = FakeInjectPvalidateResult;
     agent_.inject_racing_write = FakeInjectRacingWrite;
+    agent_.call_with_pending = FakeCallWithPending;
   }
 
   // One frame through svsm_agent_handle_frame.
@@ -276,7 +284,7 @@ TEST_F(AgentTest, HelloReportsEveryMember) {
   EXPECT_EQ(j["unmapped"], "0xf0000000");
   EXPECT_EQ(j["capabilities"],
             nlohmann::json::parse(R"(["reset","page-state","vcpu-control","inject-pvalidate-result",
-                                      "inject-racing-write"])"));
+                                      "inject-racing-write","call-pending-value"])"));
   EXPECT_EQ(j["report_public_key"], kPem);
 }
 
@@ -299,6 +307,7 @@ TEST_F(AgentTest, HelloLeavesOutAbsentMembersAndCapabilities) {
   agent_.reset = nullptr;
   agent_.inject_pvalidate_result = nullptr;
   agent_.inject_racing_write = nullptr;
+  agent_.call_with_pending = nullptr;
   const nlohmann::json j = HelloJson();
   EXPECT_EQ(j["spec_revision"], SVSM_SPEC_REVISION);
   EXPECT_EQ(j["target"], "");
@@ -472,6 +481,26 @@ TEST_F(AgentTest, CallPassesRegistersBothWays) {
   EXPECT_EQ(r.payload[44], 0);
 }
 
+TEST_F(AgentTest, CallWithPendingPassesTheValueAndAnswersLikeCall) {
+  guest_.reply.regs = {0x80000002, 1, 2, 3, 4};
+  guest_.reply.call_pending_after = 0;
+  Bytes p = CallReq(1, 0x1, 0x2000, 0, 0, 0);
+  p.insert(p.begin() + 4, 0x02);  // the CALL_PENDING value after the vCPU index
+  const Response r = Handle(Frame(SVSM_AGENT_MSG_CALL_WITH_PENDING, p));
+  ASSERT_EQ(r.type, 0x8A);
+  ASSERT_EQ(r.payload.size(), 45u);
+  EXPECT_EQ(guest_.last_call_pending, 2);
+  EXPECT_EQ(guest_.last_vcpu, 1u);
+  EXPECT_EQ(guest_.last_in.rax, 0x1u);
+  EXPECT_EQ(guest_.last_in.rcx, 0x2000u);
+  EXPECT_EQ(GetU64(r.payload, 4), 0x80000002u);
+  p.pop_back();
+  ExpectError(Handle(Frame(SVSM_AGENT_MSG_CALL_WITH_PENDING, p)), SVSM_AGENT_ERROR_MALFORMED);
+  agent_.call_with_pending = nullptr;
+  p.push_back(0);
+  ExpectError(Handle(Frame(SVSM_AGENT_MSG_CALL_WITH_PENDING, p)), SVSM_AGENT_ERROR_UNSUPPORTED);
+}
+
 TEST_F(AgentTest, CallReportsCallPendingAfter) {
   guest_.reply.outcome = SVSM_AGENT_CALL_COMPLETED;
   guest_.reply.regs = {1, 2, 3, 4, 5};
@@ -564,6 +593,7 @@ TEST_F(AgentTest, MissingOptionalHooksAnswerUnsupported) {
   agent_.reset = nullptr;
   agent_.inject_pvalidate_result = nullptr;
   agent_.inject_racing_write = nullptr;
+  agent_.call_with_pending = nullptr;
   ExpectError(Handle(Frame(SVSM_AGENT_MSG_RESET)), SVSM_AGENT_ERROR_UNSUPPORTED);
   Bytes p;
   PutU64(p, 0x1000);
@@ -607,7 +637,7 @@ TEST_F(AgentTest, InjectRefusesMalformedPayloads) {
 }
 
 TEST_F(AgentTest, UnknownMessageTypesAnswerError1) {
-  for (uint8_t type : {0x00, 0x0A, 0x7E, 0x7F, 0x81, 0xFF}) {
+  for (uint8_t type : {0x00, 0x0B, 0x7E, 0x7F, 0x81, 0xFF}) {
     ExpectError(Handle(Frame(type, {1, 2, 3})), SVSM_AGENT_ERROR_UNKNOWN_MESSAGE);
   }
 }
@@ -737,6 +767,12 @@ TEST(AgentGuestCall, SetsAndExchangesCallPending) {
   seen.clear = false;  // the SVSM never ran it
   svsm_agent_guest_call(&caa, vmgexit, &seen, &in, &out);
   EXPECT_EQ(out.call_pending_after, 1);
+  EXPECT_EQ(caa.call_pending, 0);
+
+  // Another value stored on purpose (CALL_WITH_PENDING).
+  svsm_agent_guest_call_pending(&caa, vmgexit, &seen, 7, &in, &out);
+  EXPECT_EQ(seen.pending_at_exit, 7);
+  EXPECT_EQ(out.call_pending_after, 7);
   EXPECT_EQ(caa.call_pending, 0);
 }
 

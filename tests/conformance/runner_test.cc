@@ -36,6 +36,7 @@ class FakeTarget : public Target {
     if (can_inject) {
       info.capabilities.push_back("inject-pvalidate-result");
       info.capabilities.push_back("inject-racing-write");
+      info.capabilities.push_back("call-pending-value");
     }
     return Ok(info);
   }
@@ -67,6 +68,12 @@ class FakeTarget : public Target {
   }
   TargetResult<PageStateReply> PageState(uint64_t) override { return Unsupported<PageStateReply>(); }
   TargetResult<Empty> SetRunning(uint32_t, bool) override { return Unsupported<Empty>(); }
+  TargetResult<CallReply> CallWithPending(uint32_t vcpu, uint8_t call_pending,
+                                          const RegisterSet& regs) override {
+    if (!can_inject) return Target::CallWithPending(vcpu, call_pending, regs);
+    call_pendings.push_back(call_pending);
+    return Call(vcpu, regs);
+  }
   TargetResult<Empty> Inject(const Injection& injection) override {
     if (!can_inject) return Target::Inject(injection);
     injections.push_back(injection);
@@ -82,6 +89,7 @@ class FakeTarget : public Target {
   std::map<uint64_t, uint8_t> memory;
   bool can_inject = false;
   std::vector<Injection> injections;
+  std::vector<uint8_t> call_pendings;
   bool broken = false;
   int hellos = 0, resets = 0, restarts = 0;
 
@@ -153,30 +161,35 @@ constexpr const char* kInjecting = R"({
                {"call": {"rax": "0x6", "rcx": "0x1"}, "expect": {"result": "SVSM_SUCCESS"}}]},
     {"id": "i.race", "comment": "injects a racing write", "rules": ["core.create-vcpu.revoke-before-check"],
      "steps": [{"inject": "racing-write", "at": "$test+0xca", "hex": "00ff"},
-               {"call": {"rax": "0x6", "rcx": "0x1"}, "expect": {"result": "SVSM_SUCCESS"}}]}
+               {"call": {"rax": "0x6", "rcx": "0x1"}, "expect": {"result": "SVSM_SUCCESS"}}]},
+    {"id": "i.pending", "comment": "stores CALL_PENDING 2", "rules": ["general.call-pending-reserved-value"],
+     "steps": [{"call": {"rax": "0x6", "rcx": "0x1"}, "call_pending": 2, "expect": {"result": "SVSM_SUCCESS"}}]}
   ]})";
 
 TEST(Runner, InjectStepsNeedTheirCapabilityAndReachTheTarget) {
   FakeTarget target;
   const std::vector<VectorFile> files = {Parse(kInjecting)};
-  ASSERT_EQ(files[0].tests.size(), 2u);
+  ASSERT_EQ(files[0].tests.size(), 3u);
+  EXPECT_EQ(files[0].tests[2].required_capabilities, std::vector<std::string>{"call-pending-value"});
   EXPECT_EQ(files[0].tests[0].required_capabilities, std::vector<std::string>{"inject-pvalidate-result"});
   EXPECT_EQ(files[0].tests[1].required_capabilities, std::vector<std::string>{"inject-racing-write"});
   RunOptions options;
   options.spec = &Spec();
   RunReport report = RunVectors(target, files, options);
-  ASSERT_EQ(report.results.size(), 2u);
+  ASSERT_EQ(report.results.size(), 3u);
   for (const auto& r : report.results) {
     EXPECT_EQ(r.status, TestStatus::kSkip);
-    EXPECT_NE(r.reason.find("inject-"), std::string::npos) << r.reason;
+    EXPECT_TRUE(r.reason.find("inject-") != std::string::npos ||
+                r.reason.find("call-pending-value") != std::string::npos)
+        << r.reason;
   }
   EXPECT_TRUE(target.injections.empty());
 
   target.can_inject = true;
   report = RunVectors(target, files, options);
-  ASSERT_EQ(report.results.size(), 2u);
-  EXPECT_EQ(report.results[0].status, TestStatus::kPass) << report.results[0].reason;
-  EXPECT_EQ(report.results[1].status, TestStatus::kPass) << report.results[1].reason;
+  ASSERT_EQ(report.results.size(), 3u);
+  for (const auto& r : report.results) EXPECT_EQ(r.status, TestStatus::kPass) << r.id << ": " << r.reason;
+  EXPECT_EQ(target.call_pendings, std::vector<uint8_t>{2});
   ASSERT_EQ(target.injections.size(), 2u);
   EXPECT_EQ(target.injections[0].kind, Injection::Kind::kPvalidateResult);
   EXPECT_EQ(target.injections[0].skip, 2u);

@@ -281,6 +281,9 @@ TEST(WirePayload, RoundTripsEveryMessage) {
   ExpectRoundTrip(wire::WriteRequest{0x1000, {1, 2, 3}}, /*fixed_size=*/false);
   ExpectRoundTrip(wire::WriteRequest{0x1000, {}}, /*fixed_size=*/false);
   ExpectRoundTrip(wire::CallRequest{3, {1, 2, 3, 4, 0xffffffffffffffff}});
+  ExpectRoundTrip(wire::CallWithPendingRequest{3, 0xFF, {1, 2, 3, 4, 0xffffffffffffffff}});
+  EXPECT_EQ(wire::EncodePayload(wire::CallWithPendingRequest{1, 2, {3, 0, 0, 0, 0}})[4], 2);
+  EXPECT_EQ(wire::MessageName(wire::kCallWithPending), "CALL_WITH_PENDING");
   ExpectRoundTrip(CallReply{CallOutcome::kGuestFault, {5, 6, 7, 8, 9}, 0xFE});
   ExpectRoundTrip(wire::PageStateRequest{0xfffffffffffff000});
   PageStateReply ps;

@@ -49,6 +49,46 @@ TEST(SvsmCallingConvention, ReservedCallPendingValueIsInvalidFormat) {
   EXPECT_EQ(GuestReadBytes(*svsm, svsm->config().startup_caa, 1)[0], 0);
 }
 
+TEST(SvsmCallingConvention, GuestCallStoresTheCallPendingValueItIsGiven) {
+  auto svsm = MakeSvsm();
+  const RegisterSet in = Regs(CoreRax(SVSM_CORE_QUERY_PROTOCOL), 0x1);
+  // 0: the SVSM ignores the entry; the guest's registers come back as they went in.
+  CallResult r = svsm->GuestCall(0, in, /*call_pending=*/0);
+  EXPECT_EQ(r.outcome, CallResult::Outcome::kSpurious);
+  EXPECT_EQ(r.regs, in);
+  EXPECT_EQ(r.call_pending_after, 0);
+  EXPECT_EQ(svsm->calls_completed(), 0u);
+  // Every reserved value: INVALID_FORMAT, the call not run, CALL_PENDING cleared.
+  for (int value : {2, 3, 0x80, 0xFF}) {
+    r = svsm->GuestCall(0, in, static_cast<uint8_t>(value));
+    EXPECT_EQ(r.regs.rax, SVSM_ERR_INVALID_FORMAT) << value;
+    EXPECT_EQ(r.regs.rcx, 0x1u) << value;  // QUERY_PROTOCOL did not answer
+    EXPECT_STREQ(r.rule_id, "general.call-pending-reserved-value");
+    EXPECT_EQ(r.call_pending_after, 0) << value;
+  }
+  EXPECT_EQ(svsm->GuestCall(0, in, 1).regs.rcx, 0x0000000100000001u);
+}
+
+TEST(SvsmCallingConvention, FaultsOnCallPendingValues) {
+  const RegisterSet in = Regs(CoreRax(SVSM_CORE_QUERY_PROTOCOL), 0x1);
+  {
+    PlatformConfig config = DefaultPlatformConfig();
+    config.faults.push_back("call.pending-zero-processed");
+    auto svsm = MakeSvsm(config);
+    const CallResult r = svsm->GuestCall(0, in, 0);
+    EXPECT_EQ(r.outcome, CallResult::Outcome::kCompleted);
+    EXPECT_EQ(r.regs.rcx, 0x0000000100000001u);  // answered although the guest asked nothing
+  }
+  {
+    PlatformConfig config = DefaultPlatformConfig();
+    config.faults.push_back("call.pending-reserved-value-processed");
+    auto svsm = MakeSvsm(config);
+    const CallResult r = svsm->GuestCall(0, in, 2);
+    EXPECT_EQ(r.regs.rax, SVSM_SUCCESS);
+    EXPECT_EQ(r.regs.rcx, 0x0000000100000001u);
+  }
+}
+
 TEST(SvsmCallingConvention, VcpuWithoutVmsaCannotCall) {
   auto svsm = MakeSvsm();
   EXPECT_EQ(svsm->GuestCall(1, Regs(6, 1)).outcome, CallResult::Outcome::kNoVmsa);

@@ -133,6 +133,11 @@ class Target {
   virtual TargetResult<std::vector<uint8_t>> Read(uint64_t gpa, uint32_t size) = 0;
   virtual TargetResult<Empty> Write(uint64_t gpa, std::span<const uint8_t> bytes) = 0;
   virtual TargetResult<CallReply> Call(uint32_t vcpu, const RegisterSet& regs) = 0;
+  // Call, with the guest storing `call_pending` (instead of 1) in CALL_PENDING before the
+  // VMGEXIT: what a guest may do to see how the SVSM treats 0 and reserved values
+  // (capability call-pending-value). Targets without it answer kUnsupported.
+  virtual TargetResult<CallReply> CallWithPending(uint32_t vcpu, uint8_t call_pending,
+                                                  const RegisterSet& regs);
   virtual TargetResult<PageStateReply> PageState(uint64_t gpa) = 0;
   virtual TargetResult<Empty> SetRunning(uint32_t vcpu, bool running) = 0;
   // Arms injected platform behaviour (capabilities inject-*); targets without it answer

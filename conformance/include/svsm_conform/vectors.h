@@ -58,6 +58,9 @@ struct Step {
   // kCall: re-issue the same registers while the result is SVSM_ERR_INCOMPLETE (the spec's
   // guest duty: same RCX, RAX reloaded), then check `expect` on the final answer.
   bool reissue_while_incomplete = false;
+  // kCall: the CALL_PENDING value the guest stores before the VMGEXIT instead of 1 (0 or a
+  // reserved value); implies the capability call-pending-value.
+  std::optional<uint8_t> call_pending;
 
   // kSetRunning
   bool running = false;

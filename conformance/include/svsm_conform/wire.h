@@ -33,6 +33,7 @@ enum MessageType : uint8_t {
   kSetRunning = 0x07,
   kBye = 0x08,
   kInject = 0x09,
+  kCallWithPending = 0x0A,
   kError = 0x7F,
 };
 
@@ -92,6 +93,14 @@ struct CallRequest {
   uint32_t vcpu = 0;
   RegisterSet regs;
 };
+// CALL_WITH_PENDING: u32 vCPU, u8 CALL_PENDING value, u64 RAX, RCX, RDX, R8, R9; answered
+// like CALL (CALL_WITH_PENDING_OK carries a CallReply).
+struct CallWithPendingRequest {
+  uint32_t vcpu = 0;
+  uint8_t call_pending = 1;
+  RegisterSet regs;
+};
+
 struct PageStateRequest {
   uint64_t gpa = 0;
 };
@@ -113,6 +122,7 @@ std::vector<uint8_t> EncodePayload(const HelloRequest& m);
 std::vector<uint8_t> EncodePayload(const ReadRequest& m);
 std::vector<uint8_t> EncodePayload(const WriteRequest& m);
 std::vector<uint8_t> EncodePayload(const CallRequest& m);
+std::vector<uint8_t> EncodePayload(const CallWithPendingRequest& m);
 std::vector<uint8_t> EncodePayload(const CallReply& m);
 std::vector<uint8_t> EncodePayload(const PageStateRequest& m);
 std::vector<uint8_t> EncodePayload(const PageStateReply& m);
@@ -125,6 +135,7 @@ bool ParsePayload(std::span<const uint8_t> p, HelloRequest* out, std::string* er
 bool ParsePayload(std::span<const uint8_t> p, ReadRequest* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, WriteRequest* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, CallRequest* out, std::string* error);
+bool ParsePayload(std::span<const uint8_t> p, CallWithPendingRequest* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, CallReply* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, PageStateRequest* out, std::string* error);
 bool ParsePayload(std::span<const uint8_t> p, PageStateReply* out, std::string* error);

@@ -78,6 +78,8 @@ class WireTarget final : public Target {
   TargetResult<std::vector<uint8_t>> Read(uint64_t gpa, uint32_t size) override;
   TargetResult<Empty> Write(uint64_t gpa, std::span<const uint8_t> bytes) override;
   TargetResult<CallReply> Call(uint32_t vcpu, const RegisterSet& regs) override;
+  TargetResult<CallReply> CallWithPending(uint32_t vcpu, uint8_t call_pending,
+                                          const RegisterSet& regs) override;
   TargetResult<PageStateReply> PageState(uint64_t gpa) override;
   TargetResult<Empty> SetRunning(uint32_t vcpu, bool running) override;
   TargetResult<Empty> Inject(const Injection& injection) override;

@@ -20,6 +20,8 @@ enum class FaultId : uint8_t {
   // Calling convention and dispatch (svsm.cc, HandleCoreCall)
   kCallPendingNotCleared,
   kCallPendingKeptOnError,
+  kCallPendingZeroProcessed,
+  kCallPendingReservedValueProcessed,
   kResultNotZeroExtended,
   kUnsupportedProtocolWrongCode,
   kUnknownCoreCallWrongCode,
@@ -99,6 +101,12 @@ inline constexpr std::array<FaultInfo, kFaultCount> kFaults = {{
      "CALL_PENDING is left at 1 after every call (general.call-pending-clear)"},
     {FaultId::kCallPendingKeptOnError, "call.pending-kept-on-error",
      "CALL_PENDING is cleared only when the result is SUCCESS (general.call-pending-clear)"},
+    {FaultId::kCallPendingZeroProcessed, "call.pending-zero-processed",
+     "an entry with CALL_PENDING 0 is processed as a call instead of ignored "
+     "(general.call-pending-clear)"},
+    {FaultId::kCallPendingReservedValueProcessed, "call.pending-reserved-value-processed",
+     "any non-zero CALL_PENDING is taken as a call, as COCONUT does, instead of INVALID_FORMAT "
+     "(general.call-pending-reserved-value)"},
     {FaultId::kResultNotZeroExtended, "call.result-not-zero-extended",
      "the result is written to EAX only: RAX[63:32] keep the caller's protocol number "
      "(general.result-zero-extended)"},

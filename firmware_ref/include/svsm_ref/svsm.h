@@ -77,8 +77,9 @@ class ReferenceSvsm {
 
   // --- Guest side -------------------------------------------------------------------------
   // The whole calling sequence of a guest on vCPU `vcpu`: set CALL_PENDING = 1 in its CAA,
-  // load the registers, VMGEXIT, and exchange CALL_PENDING with 0 afterwards.
-  CallResult GuestCall(size_t vcpu, const RegisterSet& in);
+  // load the registers, VMGEXIT, and exchange CALL_PENDING with 0 afterwards. A guest may
+  // store another `call_pending` value (0, or a reserved one) to see what the SVSM does.
+  CallResult GuestCall(size_t vcpu, const RegisterSet& in, uint8_t call_pending = 1);
   // Guest memory as software at `vmpl` (1..3) sees it: private pages must be validated and
   // grant the VMPL read (write) permission; shared RAM is always accessible; anything else
   // (holes, MMIO, SVSM memory, VMSA pages) faults. False (nothing done) on a fault.
