@@ -1237,20 +1237,27 @@ class CppGenerator {
         c_.Line("  }");
         continue;
       }
+      // Must-be-zero bytes are checked on the input before they are copied: after the copy
+      // the compiler must reload them (the uint8_t stores may alias the input), and a
+      // check of the copy would wait on store forwarding of an odd-sized store.
+      const bool bytes_mbz = m.field && has_slot(m.name + "_mbz") &&
+                             (m.type.kind == VType::kBytes || m.type.kind == VType::kGuid);
+      if (bytes_mbz) {
+        const std::string r = "rules." + m.name + "_mbz";
+        c_.Line("  if (" + guard(r, "!AllZeroBytes<" + std::to_string(m.type.bytes) +
+                                    ">(bytes.data() + " + HexRaw(m.offset) + ")") +
+                ") " + unlikely + "{");
+        ret("    ", "MakeError(" + r + ", " + fname + ", \"must be zero\")");
+        c_.Line("  }");
+      }
       EmitLoad(m.type, "bytes", HexRaw(m.offset), "v." + m.name, "rules." + m.name, path, "  ",
                /*push=*/false, fast);
       if (!m.field) continue;
       const StructField& f = *m.field;
-      if (has_slot(m.name + "_mbz")) {
+      if (has_slot(m.name + "_mbz") && !bytes_mbz) {
         const std::string r = "rules." + m.name + "_mbz";
         if (m.type.kind == VType::kInt) {
           c_.Line("  if (" + guard(r, "v." + m.name + " != 0") + ") " + unlikely + "{");
-        } else if (m.type.kind == VType::kBytes || m.type.kind == VType::kGuid) {
-          // Checked on the input bytes, not on the copy just stored (no store-to-load
-          // forwarding of an odd-sized store).
-          c_.Line("  if (" + guard(r, "!AllZeroBytes<" + std::to_string(m.type.bytes) +
-                                      ">(bytes.data() + " + HexRaw(m.offset) + ")") +
-                  ") " + unlikely + "{");
         } else {
           c_.Line("  if (false) {");
         }
