@@ -15,6 +15,8 @@ namespace {
 using svsm_conform::Empty;
 using svsm_conform::MemoryRange;
 using svsm_conform::TargetError;
+using svsm_conform::TargetFail;
+using svsm_conform::TargetOk;
 using svsm_conform::TargetResult;
 using svsm_ref::MemoryRegion;
 using svsm_ref::PlatformConfig;
@@ -73,20 +75,6 @@ uint64_t FindUnmapped(const PlatformConfig& config) {
     if (!InAnyRegion(config, r.base + r.size)) return r.base + r.size;
   }
   return svsm_ref::kAddressLimit;
-}
-
-template <class T>
-TargetResult<T> Ok(T value) {
-  TargetResult<T> r;
-  r.value = std::move(value);
-  return r;
-}
-
-template <class T>
-TargetResult<T> Err(uint32_t code, std::string message) {
-  TargetResult<T> r;
-  r.error = TargetError{code, std::move(message)};
-  return r;
 }
 
 }  // namespace
@@ -159,29 +147,29 @@ bool ReferenceTarget::Restart(std::string* error) {
   return svsm_ != nullptr;
 }
 
-TargetResult<svsm_conform::TargetInfo> ReferenceTarget::Hello() { return Ok(ReferenceTargetInfo(*svsm_)); }
+TargetResult<svsm_conform::TargetInfo> ReferenceTarget::Hello() { return TargetOk(ReferenceTargetInfo(*svsm_)); }
 
 TargetResult<Empty> ReferenceTarget::Reset() {
   std::string error;
-  if (!Restart(&error)) return Err<Empty>(TargetError::kInternal, error);
-  return Ok(Empty{});
+  if (!Restart(&error)) return TargetFail<Empty>(TargetError::kInternal, error);
+  return TargetOk(Empty{});
 }
 
 TargetResult<std::vector<uint8_t>> ReferenceTarget::Read(uint64_t gpa, uint32_t size) {
-  if (size > (1u << 20)) return Err<std::vector<uint8_t>>(TargetError::kMalformed, "size above 1 MiB");
+  if (size > (1u << 20)) return TargetFail<std::vector<uint8_t>>(TargetError::kMalformed, "size above 1 MiB");
   std::vector<uint8_t> out(size);
   if (!svsm_->GuestRead(config_.guest_vmpl, gpa, out)) {
-    return Err<std::vector<uint8_t>>(TargetError::kFault, "the guest access faults");
+    return TargetFail<std::vector<uint8_t>>(TargetError::kFault, "the guest access faults");
   }
-  return Ok(std::move(out));
+  return TargetOk(std::move(out));
 }
 
 TargetResult<Empty> ReferenceTarget::Write(uint64_t gpa, std::span<const uint8_t> bytes) {
-  if (bytes.size() > (1u << 20)) return Err<Empty>(TargetError::kMalformed, "size above 1 MiB");
+  if (bytes.size() > (1u << 20)) return TargetFail<Empty>(TargetError::kMalformed, "size above 1 MiB");
   if (!svsm_->GuestWrite(config_.guest_vmpl, gpa, bytes)) {
-    return Err<Empty>(TargetError::kFault, "the guest access faults");
+    return TargetFail<Empty>(TargetError::kFault, "the guest access faults");
   }
-  return Ok(Empty{});
+  return TargetOk(Empty{});
 }
 
 TargetResult<svsm_conform::CallReply> ReferenceTarget::Call(uint32_t vcpu, const svsm_conform::RegisterSet& regs) {
@@ -211,7 +199,7 @@ TargetResult<svsm_conform::CallReply> ReferenceTarget::CallWithPending(uint32_t 
       reply.outcome = svsm_conform::CallOutcome::kGuestFault;
       break;
   }
-  return Ok(reply);
+  return TargetOk(reply);
 }
 
 TargetResult<svsm_conform::PageStateReply> ReferenceTarget::PageState(uint64_t gpa) {
@@ -221,29 +209,29 @@ TargetResult<svsm_conform::PageStateReply> ReferenceTarget::PageState(uint64_t g
   p.validated_2m = a.validated_2m;
   p.vmsa = a.vmsa;
   for (int v = 1; v <= 3; ++v) p.perms[v - 1] = a.perms[v];
-  return Ok(p);
+  return TargetOk(p);
 }
 
 TargetResult<Empty> ReferenceTarget::SetRunning(uint32_t vcpu, bool running) {
   if (!svsm_->SetVcpuRunning(vcpu, running)) {
-    return Err<Empty>(TargetError::kMalformed, "vCPU " + std::to_string(vcpu) + " has no VMSA");
+    return TargetFail<Empty>(TargetError::kMalformed, "vCPU " + std::to_string(vcpu) + " has no VMSA");
   }
-  return Ok(Empty{});
+  return TargetOk(Empty{});
 }
 
 TargetResult<Empty> InjectIntoModel(svsm_ref::ReferenceSvsm& svsm, const svsm_conform::Injection& injection) {
   switch (injection.kind) {
     case svsm_conform::Injection::Kind::kPvalidateResult:
       svsm.InjectPvalidateResult(injection.skip, injection.eax);
-      return Ok(Empty{});
+      return TargetOk(Empty{});
     case svsm_conform::Injection::Kind::kRacingWrite:
       if (!svsm.InjectRacingWrite(svsm.config().guest_vmpl, injection.gpa, injection.bytes)) {
-        return Err<Empty>(TargetError::kMalformed, "racing write of " + std::to_string(injection.bytes.size()) +
+        return TargetFail<Empty>(TargetError::kMalformed, "racing write of " + std::to_string(injection.bytes.size()) +
                                                        " bytes refused (empty, or crossing a page)");
       }
-      return Ok(Empty{});
+      return TargetOk(Empty{});
   }
-  return Err<Empty>(TargetError::kUnsupported, "unknown injection kind");
+  return TargetFail<Empty>(TargetError::kUnsupported, "unknown injection kind");
 }
 
 TargetResult<Empty> ReferenceTarget::Inject(const svsm_conform::Injection& injection) {

@@ -1591,24 +1591,19 @@ class CppGenerator {
     c_.Line();
     // Decoded in place in the Result (NRVO), as the request decoders do: a local moved into
     // the Result is copied with wide loads over the narrow stores that just wrote it.
-    c_.Line("Result<" + type + "> " + type +
-            "::Decode(std::span<const uint8_t> bytes, const Rules& rules) {");
-    c_.Line("  Result<" + type + "> result{" + type + "{}};");
-    c_.Line("  if (!FastDecodeInto(bytes, rules, result.value())) [[unlikely]] {");
-    c_.Line("    result = DecodeFailure(bytes, rules, " + Str(s.name) + ");");
-    c_.Line("  }");
-    c_.Line("  return result;");
-    c_.Line("}");
-    c_.Line();
-    c_.Line("Result<" + type + "> " + type +
-            "::DecodeFields(std::span<const uint8_t> bytes, const Rules& rules) {");
-    c_.Line("  Result<" + type + "> result{" + type + "{}};");
-    c_.Line("  if (!FastDecodeInto(bytes, rules, result.value())) [[unlikely]] {");
-    c_.Line("    result = DecodeFailure(bytes, rules, nullptr);");
-    c_.Line("  }");
-    c_.Line("  return result;");
-    c_.Line("}");
-    c_.Line();
+    // Decode prefixes errors with the structure's name; DecodeFields does not.
+    for (const auto& [function, error_prefix] :
+         {std::pair<std::string, std::string>{"Decode", Str(s.name)}, {"DecodeFields", "nullptr"}}) {
+      c_.Line("Result<" + type + "> " + type + "::" + function +
+              "(std::span<const uint8_t> bytes, const Rules& rules) {");
+      c_.Line("  Result<" + type + "> result{" + type + "{}};");
+      c_.Line("  if (!FastDecodeInto(bytes, rules, result.value())) [[unlikely]] {");
+      c_.Line("    result = DecodeFailure(bytes, rules, " + error_prefix + ");");
+      c_.Line("  }");
+      c_.Line("  return result;");
+      c_.Line("}");
+      c_.Line();
+    }
     c_.Line("std::optional<CodecError> " + type +
             "::DecodeInto(std::span<const uint8_t> bytes, const Rules& rules, " + type + "& v) {");
     c_.Line("  if (FastDecodeInto(bytes, rules, v)) [[likely]] return std::nullopt;");

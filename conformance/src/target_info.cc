@@ -183,16 +183,12 @@ void ReadObjects(ObjectReader& parent, const char* name, bool required, std::vec
 }  // namespace
 
 TargetResult<Empty> Target::Inject(const Injection& injection) {
-  TargetResult<Empty> r;
-  r.error = TargetError{TargetError::kUnsupported,
-                        std::string("no capability ") + InjectionCapability(injection.kind)};
-  return r;
+  return TargetFail<Empty>(TargetError::kUnsupported,
+                           std::string("no capability ") + InjectionCapability(injection.kind));
 }
 
 TargetResult<CallReply> Target::CallWithPending(uint32_t, uint8_t, const RegisterSet&) {
-  TargetResult<CallReply> r;
-  r.error = TargetError{TargetError::kUnsupported, "no capability call-pending-value"};
-  return r;
+  return TargetFail<CallReply>(TargetError::kUnsupported, "no capability call-pending-value");
 }
 
 const char* InjectionCapability(Injection::Kind kind) {

@@ -75,12 +75,6 @@ bool ExpectSize(std::span<const uint8_t> p, size_t want, const char* what, std::
                          " bytes, expected " + std::to_string(want));
 }
 
-std::string Hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 bool ParseBool(uint8_t v, bool* out, const char* what, std::string* error) {
   if (v > 1) return Fail(error, std::string(what) + " is " + std::to_string(v) + ", not 0 or 1");
   *out = v != 0;
@@ -365,7 +359,7 @@ bool ParsePayload(std::span<const uint8_t> p, InjectRequest* out, std::string* e
       // Inside one 4 KiB page (which also rules out gpa + size wrapping).
       if ((out->gpa & 0xFFF) + rest.size() > 0x1000) {
         return Fail(error, "INJECT racing-write of " + std::to_string(rest.size()) +
-                               " bytes at " + Hex(out->gpa) + " crosses a 4 KiB page");
+                               " bytes at " + svsm_spec::codec::HexU64(out->gpa) + " crosses a 4 KiB page");
       }
       out->bytes.assign(rest.begin(), rest.end());
       return true;

@@ -49,20 +49,6 @@ TargetError Unsent(std::string message) {
   return TargetError{TargetError::kMalformed, std::move(message)};
 }
 
-template <class T>
-TargetResult<T> Fail(TargetError e) {
-  TargetResult<T> r;
-  r.error = std::move(e);
-  return r;
-}
-
-template <class T>
-TargetResult<T> Ok(T value) {
-  TargetResult<T> r;
-  r.value = std::move(value);
-  return r;
-}
-
 }  // namespace
 
 std::string TargetSpec::ToString() const {
@@ -447,18 +433,18 @@ TargetResult<std::vector<uint8_t>> WireTarget::Transact(uint8_t type,
   using R = TargetResult<std::vector<uint8_t>>;
   const std::string name = wire::MessageName(type);
   if (broken_) {
-    return Fail<std::vector<uint8_t>>(
+    return TargetFail<std::vector<uint8_t>>(
         TargetError{TargetError::kBroken, "target is broken (" + broken_reason_ + "); restart it"});
   }
   if (in_fd_ < 0 || out_fd_ < 0)
-    return Fail<std::vector<uint8_t>>(Break("target is not connected"));
+    return TargetFail<std::vector<uint8_t>>(Break("target is not connected"));
   const std::optional<std::vector<uint8_t>> frame = wire::EncodeFrame(type, payload);
-  if (!frame) return Fail<std::vector<uint8_t>>(Unsent(name + " request exceeds the frame limit"));
+  if (!frame) return TargetFail<std::vector<uint8_t>>(Unsent(name + " request exceeds the frame limit"));
 
   const auto deadline = Clock::now() + options_.timeout;
   const std::string timeout_text = std::to_string(options_.timeout.count()) + " ms";
   auto broke = [&](std::string why) -> R {
-    return Fail<std::vector<uint8_t>>(Break(std::move(why)));
+    return TargetFail<std::vector<uint8_t>>(Break(std::move(why)));
   };
 
   // Waits until `fd` is ready for `events`, reading standard error meanwhile so a chatty
@@ -548,38 +534,38 @@ TargetResult<std::vector<uint8_t>> WireTarget::Transact(uint8_t type,
       message = "error code " + std::to_string(code) + ": " + message;
       code = TargetError::kInternal;
     }
-    return Fail<std::vector<uint8_t>>(TargetError{code, std::move(message)});
+    return TargetFail<std::vector<uint8_t>>(TargetError{code, std::move(message)});
   }
   if (rtype != wire::ResponseType(type)) {
     return broke("expected " + wire::MessageName(wire::ResponseType(type)) + " or ERROR, got " +
                  wire::MessageName(rtype));
   }
-  return Ok(std::move(rpayload));
+  return TargetOk(std::move(rpayload));
 }
 
 TargetResult<TargetInfo> WireTarget::Hello() {
   auto r = Transact(wire::kHello, wire::EncodePayload(wire::HelloRequest{wire::kVersion}));
-  if (!r.ok()) return Fail<TargetInfo>(r.error);
+  if (!r.ok()) return TargetFail<TargetInfo>(r.error);
   std::string error;
   const std::string_view json(reinterpret_cast<const char*>(r.value->data()), r.value->size());
   std::optional<TargetInfo> info = TargetInfoFromJson(json, &error);
-  if (!info) return Fail<TargetInfo>(Break("HELLO_OK: " + error));
+  if (!info) return TargetFail<TargetInfo>(Break("HELLO_OK: " + error));
   if (info->wire_version != wire::kVersion) {
-    return Fail<TargetInfo>(Break("target answered wire version " +
+    return TargetFail<TargetInfo>(Break("target answered wire version " +
                                   std::to_string(info->wire_version) +
                                   "; the runner speaks version 1"));
   }
-  return Ok(std::move(*info));
+  return TargetOk(std::move(*info));
 }
 
 TargetResult<Empty> WireTarget::EmptyReply(TargetResult<std::vector<uint8_t>> r, const char* name) {
-  if (!r.ok()) return Fail<Empty>(r.error);
+  if (!r.ok()) return TargetFail<Empty>(r.error);
   std::string error;
   // Anything in an empty *_OK payload is a peer speaking another layout.
   if (!wire::ParseEmptyPayload(*r.value, &error)) {
-    return Fail<Empty>(Break(std::string(name) + ": " + error));
+    return TargetFail<Empty>(Break(std::string(name) + ": " + error));
   }
-  return Ok(Empty{});
+  return TargetOk(Empty{});
 }
 
 TargetResult<Empty> WireTarget::Reset() {
@@ -588,13 +574,13 @@ TargetResult<Empty> WireTarget::Reset() {
 
 TargetResult<std::vector<uint8_t>> WireTarget::Read(uint64_t gpa, uint32_t size) {
   if (size > wire::kMaxTransfer) {
-    return Fail<std::vector<uint8_t>>(
+    return TargetFail<std::vector<uint8_t>>(
         Unsent("READ of " + std::to_string(size) + " bytes exceeds the wire limit of 1 MiB"));
   }
   auto r = Transact(wire::kRead, wire::EncodePayload(wire::ReadRequest{gpa, size}));
   if (!r.ok()) return r;
   if (r.value->size() != size) {
-    return Fail<std::vector<uint8_t>>(Break("READ_OK carries " + std::to_string(r.value->size()) +
+    return TargetFail<std::vector<uint8_t>>(Break("READ_OK carries " + std::to_string(r.value->size()) +
                                             " bytes, " + std::to_string(size) + " requested"));
   }
   return r;
@@ -602,7 +588,7 @@ TargetResult<std::vector<uint8_t>> WireTarget::Read(uint64_t gpa, uint32_t size)
 
 TargetResult<Empty> WireTarget::Write(uint64_t gpa, std::span<const uint8_t> bytes) {
   if (bytes.size() > wire::kMaxTransfer) {
-    return Fail<Empty>(Unsent("WRITE of " + std::to_string(bytes.size()) +
+    return TargetFail<Empty>(Unsent("WRITE of " + std::to_string(bytes.size()) +
                               " bytes exceeds the wire limit of 1 MiB"));
   }
   wire::WriteRequest req;
@@ -613,31 +599,31 @@ TargetResult<Empty> WireTarget::Write(uint64_t gpa, std::span<const uint8_t> byt
 
 TargetResult<CallReply> WireTarget::Call(uint32_t vcpu, const RegisterSet& regs) {
   auto r = Transact(wire::kCall, wire::EncodePayload(wire::CallRequest{vcpu, regs}));
-  if (!r.ok()) return Fail<CallReply>(r.error);
+  if (!r.ok()) return TargetFail<CallReply>(r.error);
   CallReply reply;
   std::string error;
-  if (!wire::ParsePayload(*r.value, &reply, &error)) return Fail<CallReply>(Break(error));
-  return Ok(reply);
+  if (!wire::ParsePayload(*r.value, &reply, &error)) return TargetFail<CallReply>(Break(error));
+  return TargetOk(reply);
 }
 
 TargetResult<CallReply> WireTarget::CallWithPending(uint32_t vcpu, uint8_t call_pending,
                                                     const RegisterSet& regs) {
   auto r = Transact(wire::kCallWithPending,
                     wire::EncodePayload(wire::CallWithPendingRequest{vcpu, call_pending, regs}));
-  if (!r.ok()) return Fail<CallReply>(r.error);
+  if (!r.ok()) return TargetFail<CallReply>(r.error);
   CallReply reply;
   std::string error;
-  if (!wire::ParsePayload(*r.value, &reply, &error)) return Fail<CallReply>(Break(error));
-  return Ok(reply);
+  if (!wire::ParsePayload(*r.value, &reply, &error)) return TargetFail<CallReply>(Break(error));
+  return TargetOk(reply);
 }
 
 TargetResult<PageStateReply> WireTarget::PageState(uint64_t gpa) {
   auto r = Transact(wire::kPageState, wire::EncodePayload(wire::PageStateRequest{gpa}));
-  if (!r.ok()) return Fail<PageStateReply>(r.error);
+  if (!r.ok()) return TargetFail<PageStateReply>(r.error);
   PageStateReply reply;
   std::string error;
-  if (!wire::ParsePayload(*r.value, &reply, &error)) return Fail<PageStateReply>(Break(error));
-  return Ok(reply);
+  if (!wire::ParsePayload(*r.value, &reply, &error)) return TargetFail<PageStateReply>(Break(error));
+  return TargetOk(reply);
 }
 
 TargetResult<Empty> WireTarget::SetRunning(uint32_t vcpu, bool running) {

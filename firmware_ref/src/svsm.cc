@@ -374,7 +374,8 @@ CallResult ReferenceSvsm::Enter(size_t vcpu, const RegisterSet& in, uint64_t exi
     return r;
   }
   // Spec §5: act only on a VMGEXIT exit and only when the guest set CALL_PENDING; anything
-  // else is a spurious entry the host caused, and the guest resumes untouched.
+  // else is a spurious entry the host caused, and the guest resumes untouched
+  // (general.call-pending-clear: an entry with CALL_PENDING 0 is ignored).
   if (exit_code != kVmgexitExitCode) {
     r.outcome = CallResult::Outcome::kNotVmgexit;
     return r;

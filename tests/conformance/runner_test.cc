@@ -38,36 +38,38 @@ class FakeTarget : public Target {
       info.capabilities.push_back("inject-racing-write");
       info.capabilities.push_back("call-pending-value");
     }
-    return Ok(info);
+    return TargetOk(info);
   }
   TargetResult<Empty> Reset() override {
     ++resets;
-    return Ok(Empty{});
+    return TargetOk(Empty{});
   }
   TargetResult<std::vector<uint8_t>> Read(uint64_t gpa, uint32_t size) override {
     std::vector<uint8_t> out(size);
     for (uint32_t i = 0; i < size; ++i) out[i] = memory[gpa + i];
-    return Ok(out);
+    return TargetOk(out);
   }
   TargetResult<Empty> Write(uint64_t gpa, std::span<const uint8_t> bytes) override {
     for (size_t i = 0; i < bytes.size(); ++i) memory[gpa + i] = bytes[i];
-    return Ok(Empty{});
+    return TargetOk(Empty{});
   }
   TargetResult<CallReply> Call(uint32_t, const RegisterSet& regs) override {
     if (broken || regs.rcx == 0xDEAD) {
       broken = true;
-      TargetResult<CallReply> r;
-      r.error = {TargetError::kBroken, "the target closed the stream"};
-      return r;
+      return TargetFail<CallReply>(TargetError::kBroken, "the target closed the stream");
     }
     CallReply reply;
     reply.regs = regs;
     reply.regs.rax = 0;
     if (regs.rax == 6) reply.regs.rcx = regs.rcx == 1 ? 0x100000001u : 0;
-    return Ok(reply);
+    return TargetOk(reply);
   }
-  TargetResult<PageStateReply> PageState(uint64_t) override { return Unsupported<PageStateReply>(); }
-  TargetResult<Empty> SetRunning(uint32_t, bool) override { return Unsupported<Empty>(); }
+  TargetResult<PageStateReply> PageState(uint64_t) override {
+    return TargetFail<PageStateReply>(TargetError::kUnsupported, "no");
+  }
+  TargetResult<Empty> SetRunning(uint32_t, bool) override {
+    return TargetFail<Empty>(TargetError::kUnsupported, "no");
+  }
   TargetResult<CallReply> CallWithPending(uint32_t vcpu, uint8_t call_pending,
                                           const RegisterSet& regs) override {
     if (!can_inject) return Target::CallWithPending(vcpu, call_pending, regs);
@@ -77,7 +79,7 @@ class FakeTarget : public Target {
   TargetResult<Empty> Inject(const Injection& injection) override {
     if (!can_inject) return Target::Inject(injection);
     injections.push_back(injection);
-    return Ok(Empty{});
+    return TargetOk(Empty{});
   }
   bool Restart(std::string*) override {
     ++restarts;
@@ -92,20 +94,6 @@ class FakeTarget : public Target {
   std::vector<uint8_t> call_pendings;
   bool broken = false;
   int hellos = 0, resets = 0, restarts = 0;
-
- private:
-  template <class T>
-  static TargetResult<T> Ok(T v) {
-    TargetResult<T> r;
-    r.value = std::move(v);
-    return r;
-  }
-  template <class T>
-  static TargetResult<T> Unsupported() {
-    TargetResult<T> r;
-    r.error = {TargetError::kUnsupported, "no"};
-    return r;
-  }
 };
 
 VectorFile Parse(const std::string& text) {

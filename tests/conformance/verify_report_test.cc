@@ -83,19 +83,6 @@ Bytes Sha512(const Bytes& a, const Bytes& b) {
   return digest;
 }
 
-template <class T>
-TargetResult<T> Val(T v) {
-  TargetResult<T> r;
-  r.value = std::move(v);
-  return r;
-}
-template <class T>
-TargetResult<T> Err(uint32_t code, std::string message) {
-  TargetResult<T> r;
-  r.error = {code, std::move(message)};
-  return r;
-}
-
 uint64_t Le(const Bytes& b, size_t at, size_t width) {
   uint64_t v = 0;
   for (size_t i = 0; i < width; ++i) v |= uint64_t{b[at + i]} << (8 * i);
@@ -126,31 +113,31 @@ class AttestFake : public Target {
     info.unmapped = 0xF0000000;
     info.capabilities = {"reset"};
     info.report_public_key = pem_;
-    return Val(info);
+    return TargetOk(info);
   }
   TargetResult<Empty> Reset() override {
     std::fill(mem_.begin(), mem_.end(), 0);
-    return Val(Empty{});
+    return TargetOk(Empty{});
   }
   TargetResult<Bytes> Read(uint64_t gpa, uint32_t size) override {
-    if (!InRange(gpa, size)) return Err<Bytes>(TargetError::kFault, "read fault");
-    return Val(Bytes(mem_.begin() + Off(gpa), mem_.begin() + Off(gpa) + size));
+    if (!InRange(gpa, size)) return TargetFail<Bytes>(TargetError::kFault, "read fault");
+    return TargetOk(Bytes(mem_.begin() + Off(gpa), mem_.begin() + Off(gpa) + size));
   }
   TargetResult<Empty> Write(uint64_t gpa, std::span<const uint8_t> bytes) override {
-    if (!InRange(gpa, bytes.size())) return Err<Empty>(TargetError::kFault, "write fault");
+    if (!InRange(gpa, bytes.size())) return TargetFail<Empty>(TargetError::kFault, "write fault");
     std::copy(bytes.begin(), bytes.end(), mem_.begin() + Off(gpa));
-    return Val(Empty{});
+    return TargetOk(Empty{});
   }
   TargetResult<CallReply> Call(uint32_t vcpu, const RegisterSet& regs) override {
     CallReply reply;
     reply.regs = regs;
     if (vcpu != 0) {
       reply.outcome = CallOutcome::kCannotCall;
-      return Val(reply);
+      return TargetOk(reply);
     }
     if (regs.rax != kAttestServicesRax || !InRange(regs.rcx, 0x40)) {
       reply.regs.rax = 0x80000000;  // anything else: INCOMPLETE-like failure the test never expects
-      return Val(reply);
+      return TargetOk(reply);
     }
     const Bytes op(mem_.begin() + Off(regs.rcx), mem_.begin() + Off(regs.rcx) + 0x40);
     const uint64_t report_gpa = Le(op, 0x00, 8), nonce_gpa = Le(op, 0x10, 8),
@@ -169,13 +156,13 @@ class AttestFake : public Target {
     std::copy(report.begin(), report.end(), mem_.begin() + Off(report_gpa));
     std::copy(manifest.begin(), manifest.end(), mem_.begin() + Off(manifest_gpa));
     reply.regs = {0, manifest.size(), 0, kReportSize, regs.r9};
-    return Val(reply);
+    return TargetOk(reply);
   }
   TargetResult<PageStateReply> PageState(uint64_t) override {
-    return Err<PageStateReply>(TargetError::kUnsupported, "no page-state");
+    return TargetFail<PageStateReply>(TargetError::kUnsupported, "no page-state");
   }
   TargetResult<Empty> SetRunning(uint32_t, bool) override {
-    return Err<Empty>(TargetError::kUnsupported, "no vcpu-control");
+    return TargetFail<Empty>(TargetError::kUnsupported, "no vcpu-control");
   }
   bool Restart(std::string*) override { return true; }
 

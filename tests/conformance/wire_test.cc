@@ -66,48 +66,35 @@ TargetInfo SampleInfo() {
   return info;
 }
 
-template <class T>
-TargetResult<T> Err(uint32_t code, std::string message) {
-  TargetResult<T> r;
-  r.error = {code, std::move(message)};
-  return r;
-}
-template <class T>
-TargetResult<T> Val(T v) {
-  TargetResult<T> r;
-  r.value = std::move(v);
-  return r;
-}
-
 class FakeTarget : public Target {
  public:
   FakeTarget() : mem_(kMemSize, 0) {}
-  TargetResult<TargetInfo> Hello() override { return Val(SampleInfo()); }
+  TargetResult<TargetInfo> Hello() override { return TargetOk(SampleInfo()); }
   TargetResult<Empty> Reset() override {
     std::fill(mem_.begin(), mem_.end(), 0);
     ++resets;
-    return Val(Empty{});
+    return TargetOk(Empty{});
   }
   TargetResult<Bytes> Read(uint64_t gpa, uint32_t size) override {
-    if (!InRange(gpa, size)) return Err<Bytes>(TargetError::kFault, "read fault");
-    return Val(Bytes(mem_.begin() + (gpa - kMemBase), mem_.begin() + (gpa - kMemBase) + size));
+    if (!InRange(gpa, size)) return TargetFail<Bytes>(TargetError::kFault, "read fault");
+    return TargetOk(Bytes(mem_.begin() + (gpa - kMemBase), mem_.begin() + (gpa - kMemBase) + size));
   }
   TargetResult<Empty> Write(uint64_t gpa, std::span<const uint8_t> bytes) override {
-    if (!InRange(gpa, bytes.size())) return Err<Empty>(TargetError::kFault, "write fault");
+    if (!InRange(gpa, bytes.size())) return TargetFail<Empty>(TargetError::kFault, "write fault");
     std::copy(bytes.begin(), bytes.end(), mem_.begin() + (gpa - kMemBase));
-    return Val(Empty{});
+    return TargetOk(Empty{});
   }
   TargetResult<CallReply> Call(uint32_t vcpu, const RegisterSet& regs) override {
     CallReply r;
     if (vcpu != 0) {
       r.outcome = CallOutcome::kCannotCall;
       r.regs = regs;
-      return Val(r);
+      return TargetOk(r);
     }
     // A recognisable function of the inputs, so a test sees every register travel.
     r.regs = {0, regs.rax + 1, regs.rcx ^ regs.rdx, regs.r8 * 2, ~regs.r9};
     r.call_pending_after = 1;
-    return Val(r);
+    return TargetOk(r);
   }
   TargetResult<PageStateReply> PageState(uint64_t gpa) override {
     PageStateReply r;
@@ -115,11 +102,11 @@ class FakeTarget : public Target {
     r.vmsa = gpa == 0x802000;
     r.perms[0] = 0x0F;
     r.perms[2] = 0x03;
-    return Val(r);
+    return TargetOk(r);
   }
   TargetResult<Empty> SetRunning(uint32_t vcpu, bool) override {
-    if (vcpu > 1) return Err<Empty>(TargetError::kUnsupported, "no such vCPU");
-    return Val(Empty{});
+    if (vcpu > 1) return TargetFail<Empty>(TargetError::kUnsupported, "no such vCPU");
+    return TargetOk(Empty{});
   }
   bool Restart(std::string*) override { return true; }
 

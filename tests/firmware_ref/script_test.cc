@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "svsm_test_support.h"
+#include "test_keys.h"
 
 namespace svsm_ref {
 namespace {
@@ -16,18 +17,10 @@ namespace {
 using namespace svsm_ref::testing;  // NOLINT
 using Json = nlohmann::json;
 
-// A fixed key keeps the fuzz loop's many platforms cheap to create (no key generation).
-constexpr const char* kTestP384KeyPem = R"(-----BEGIN PRIVATE KEY-----
-MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDAJ/htz9UiXv1LGcy1Q
-Env3RacI+QAyYUALueO9t8oJ/DxZvr+i99J44+Qg9Y/3RhuhZANiAAQQI1JZJ9Li
-bVhS9lHmuhTtf3uyNHLkOOpUU1AMDvRqhFjpunVvs3LnOAx1AaX8UrC4T29nEWsM
-+qcW18LmEH2zTxfvrvJh3HFUGQ5d0VKuM0jdDgkNurhw/7fo304cBr4=
------END PRIVATE KEY-----
-)";
-
 PlatformConfig ScriptPlatform() {
   PlatformConfig config = DefaultPlatformConfig();
-  config.attestation.signing_key_pem = kTestP384KeyPem;
+  // A fixed key keeps the many platforms cheap to create (no key generation).
+  config.attestation.signing_key_pem = test_keys::kTestP384KeyPem;
   return config;
 }
 

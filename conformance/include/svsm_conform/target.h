@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "svsm_spec/codec_runtime.h"
@@ -121,6 +122,24 @@ struct TargetResult {
   TargetError error;
   bool ok() const { return value.has_value(); }
 };
+
+// A target's answer, or its error: what every Target implementation returns.
+template <class T>
+TargetResult<T> TargetOk(T value) {
+  TargetResult<T> r;
+  r.value = std::move(value);
+  return r;
+}
+template <class T>
+TargetResult<T> TargetFail(TargetError error) {
+  TargetResult<T> r;
+  r.error = std::move(error);
+  return r;
+}
+template <class T>
+TargetResult<T> TargetFail(uint32_t code, std::string message) {
+  return TargetFail<T>(TargetError{code, std::move(message)});
+}
 
 struct Empty {};
 
