@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "svsm_spec/codec_runtime.h"
@@ -452,6 +455,68 @@ TEST(Codecs, RandomBuffersNeverCrash) {
   SVSM_FUZZ(SvsmCaa);
   SVSM_FUZZ(SnpSecretsPageSvsm);
 #undef SVSM_FUZZ
+}
+
+// Every structure's decoder runs two versions of its checks: the fast path
+// (DecodeIntoIfValid: only whether all pass) and the checking decode (CheckingDecodeInto:
+// the first failure's CodecError); Decode trusts the fast path when it passes. They must
+// agree on every input and every set of enabled rules, and decode the same value: a fast
+// path that passes what a check refuses would make Decode accept invalid input. Rules are
+// structs of rule-id pointers (nested for nested structures and bitfields); each pointer is
+// kept or cleared at random, so disabled checks are exercised too.
+template <class T>
+void FastPathAgreesWithCheckingDecode(std::mt19937_64& rng, const char* name) {
+  using Rules = typename T::Rules;
+  // Empty (or made of empty nested Rules): nothing to clear.
+  constexpr bool kNoRules = sizeof(Rules) % sizeof(const char*) != 0;
+  static_assert(std::is_trivially_copyable_v<Rules>);
+  constexpr size_t kSlots = kNoRules ? 1 : sizeof(Rules) / sizeof(const char*);
+  std::vector<uint8_t> buf;
+  int passed = 0, failed = 0;
+  for (int i = 0; i < 4000; ++i) {
+    Rules rules{};
+    if constexpr (!kNoRules) {
+      if (i % 2 == 1) {
+        auto slots = std::bit_cast<std::array<const char*, kSlots>>(rules);
+        for (auto& slot : slots) {
+          if (rng() % 3 == 0) slot = nullptr;
+        }
+        rules = std::bit_cast<Rules>(slots);
+      }
+    }
+    size_t len = T::kFixedSize + rng() % 64;
+    if (i % 8 == 0) len = rng() % (T::kFixedSize + 1);
+    buf.resize(len);
+    const unsigned density = 1 + rng() % 64;  // mostly-zero buffers get past more checks
+    for (auto& b : buf) b = (rng() % density) == 0 ? static_cast<uint8_t>(rng()) : 0;
+    T fast_out{};
+    T slow_out{};
+    const bool fast = T::DecodeIntoIfValid(buf, rules, fast_out);
+    const std::optional<CodecError> slow = T::CheckingDecodeInto(buf, rules, slow_out);
+    ASSERT_EQ(fast, !slow.has_value())
+        << name << " (" << len << " bytes): fast path says " << (fast ? "valid" : "invalid")
+        << ", checking decode says " << (slow ? slow->ToString() : "valid");
+    if (fast) {
+      ASSERT_EQ(fast_out, slow_out) << name;
+      ++passed;
+    } else {
+      ++failed;
+    }
+  }
+  // Both outcomes must have been seen, or the comparison proved little.
+  EXPECT_GT(passed, 0) << name;
+  EXPECT_GT(failed, 0) << name;
+}
+
+TEST(Codecs, FastPathAgreesWithCheckingDecodeOnEveryStructure) {
+  std::mt19937_64 rng(20261122);
+  size_t structures = 0;
+  ForEachStructure([&](auto type, const char* name) {
+    using T = typename decltype(type)::type;
+    FastPathAgreesWithCheckingDecode<T>(rng, name);
+    ++structures;
+  });
+  EXPECT_EQ(structures, kStructureCount);
 }
 
 // Random registers against random memory for the requests that read guest memory.

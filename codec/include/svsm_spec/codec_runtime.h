@@ -255,6 +255,94 @@ inline bool AllZeroBytes(const uint8_t* p) {
   return acc == 0;
 }
 
+// A byte array of at most 16 bytes held in two words. The fast path of a generated decode
+// reads every small input field into locals before it writes any output member: a store
+// to the output may alias the input (both are bytes), so a load after it cannot be moved
+// ahead of it or merged with an earlier one, and an interleaved store/load pair whose
+// addresses agree in their low 12 bits stalls the load (4K aliasing) on x86.
+template <size_t N>
+struct HeldBytes {
+  static_assert(N <= 16, "HeldBytes holds at most two words");
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  bool IsZero() const { return (lo | hi) == 0; }
+};
+
+namespace detail {
+// The N <= 8 bytes at `p` as one word: pieces of 8, else 4, 2 and 1 bytes. StoreWord
+// writes them back with the same pieces, so the byte order inside the word does not matter.
+template <size_t N>
+inline uint64_t LoadWord(const uint8_t* p) {
+  static_assert(N <= 8);
+  uint64_t v = 0;
+  if constexpr (N == 8) {
+    std::memcpy(&v, p, 8);
+  } else {
+    size_t i = 0;
+    if constexpr (N >= 4) {
+      uint32_t w;
+      std::memcpy(&w, p, 4);
+      v = w;
+      i = 4;
+    }
+    if constexpr (N % 4 >= 2) {
+      uint16_t w;
+      std::memcpy(&w, p + i, 2);
+      v |= uint64_t{w} << (8 * i);
+      i += 2;
+    }
+    if constexpr (N % 2 == 1) v |= uint64_t{p[i]} << (8 * i);
+  }
+  return v;
+}
+
+template <size_t N>
+inline void StoreWord(uint8_t* p, uint64_t v) {
+  static_assert(N <= 8);
+  if constexpr (N == 8) {
+    std::memcpy(p, &v, 8);
+  } else {
+    size_t i = 0;
+    if constexpr (N >= 4) {
+      const uint32_t w = static_cast<uint32_t>(v);
+      std::memcpy(p, &w, 4);
+      i = 4;
+    }
+    if constexpr (N % 4 >= 2) {
+      const uint16_t w = static_cast<uint16_t>(v >> (8 * i));
+      std::memcpy(p + i, &w, 2);
+      i += 2;
+    }
+    if constexpr (N % 2 == 1) p[i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+}
+}  // namespace detail
+
+template <size_t N>
+inline HeldBytes<N> LoadHeldBytes(std::span<const uint8_t> b, size_t offset) {
+  HeldBytes<N> h;
+  const uint8_t* p = b.data() + offset;
+  if constexpr (N <= 8) {
+    h.lo = detail::LoadWord<N>(p);
+  } else {
+    h.lo = detail::LoadWord<8>(p);
+    h.hi = detail::LoadWord<N - 8>(p + 8);
+  }
+  return h;
+}
+
+template <size_t N>
+inline void StoreHeldBytes(std::array<uint8_t, N>& a, const HeldBytes<N>& h) {
+  if constexpr (N == 0) {
+    return;
+  } else if constexpr (N <= 8) {
+    detail::StoreWord<N>(a.data(), h.lo);
+  } else {
+    detail::StoreWord<8>(a.data(), h.lo);
+    detail::StoreWord<N - 8>(a.data() + 8, h.hi);
+  }
+}
+
 template <size_t N>
 bool AllZero(const std::array<uint8_t, N>& a) {
   if constexpr (N == 0) {
