@@ -3,16 +3,18 @@
 generated/baseline of the median real time.
 
 The benchmark runs in several processes (--processes, default 5), each with --repetitions
-repetitions; the ratio is taken per process and the median over processes is reported with
-its range. Why several processes: the small decoders take a few nanoseconds, and where the
-heap, the stack and the code land (which changes with every process) moves them by more
-than the 10% the goal allows, for the generated code and the baseline alike.
+repetitions (default 10, 0.1 s each) in random order; the ratio is taken per process and
+the median over processes is reported with its range. Why: the small decoders take a few
+nanoseconds, and on a shared virtual machine the speed of the whole machine changes by up to
+half within seconds; run one benchmark after the other and a pair's two halves see different
+machines. Random interleaving of repetitions gives both halves of a pair the same mix of
+machine states, and several processes give them the same mix of memory layouts.
 
 Goal: ratio <= 1.10 (the generated codec, with its full validation, within 10% of the
 hand-written baseline). This script reports; it exits 0 whatever the ratios are (it fails
 only when the benchmark cannot be run or its output cannot be read).
 
-  bench/compare.py [--bench build-rel/bench/codec_bench] [--processes 5] [--repetitions 3]
+  bench/compare.py [--bench build-rel/bench/codec_bench] [--processes 5] [--repetitions 10]
                    [--json-out FILE] [--from-json FILE] [-- extra benchmark flags]
 """
 import argparse
@@ -27,6 +29,7 @@ SUFFIXES = ("_Generated", "_Baseline")
 
 def run_bench(path, repetitions, extra):
     cmd = [path, "--benchmark_format=json", f"--benchmark_repetitions={repetitions}",
+           "--benchmark_min_time=0.1", "--benchmark_enable_random_interleaving=true",
            "--benchmark_report_aggregates_only=true"] + extra
     print("$ " + " ".join(cmd), file=sys.stderr)
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
@@ -78,7 +81,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench", default=default_bench, help="codec_bench binary (Release build)")
     ap.add_argument("--processes", type=int, default=5)
-    ap.add_argument("--repetitions", type=int, default=3)
+    ap.add_argument("--repetitions", type=int, default=10)
     ap.add_argument("--json-out", help="also save the raw benchmark JSON (a list, one per process)")
     ap.add_argument("--from-json", help="read saved benchmark JSON instead of running")
     ap.add_argument("extra", nargs="*", help="extra flags for the benchmark (after --)")
