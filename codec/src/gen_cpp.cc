@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -175,6 +176,26 @@ class Writer {
   }
   void Comment(const std::string& text, const std::string& indent = "") {
     for (const auto& l : Wrap(text, 96 - indent.size())) Line(indent + "// " + l);
+  }
+  size_t Mark() const { return out_.size(); }
+  // Rewrites every `return MakeError(...);` / `return Prefixed(...);` written since `mark`
+  // (each on one line) as `return ColdError([&] { return ...; });`: the error is built in a
+  // cold out-of-line function, so a function inlined into a hot caller brings no string
+  // building, temporaries or callee-saved registers with it.
+  void ColdErrorsSince(size_t mark) {
+    static const std::regex kErrorReturn(R"(return ((?:MakeError|Prefixed)\(.*\));$)");
+    std::string tail = out_.substr(mark);
+    std::string rewritten;
+    size_t start = 0;
+    while (start < tail.size()) {
+      size_t end = tail.find('\n', start);
+      if (end == std::string::npos) end = tail.size();
+      rewritten += std::regex_replace(tail.substr(start, end - start), kErrorReturn,
+                                      "return ColdError([&] { return $1; });");
+      if (end < tail.size()) rewritten += '\n';
+      start = end + 1;
+    }
+    out_.replace(mark, std::string::npos, rewritten);
   }
   std::string Take() {
     std::string out;
@@ -1984,16 +2005,22 @@ class CppGenerator {
     const std::string faulting =
         spec_.FindRule("general.faulting-address") ? "\"general.faulting-address\"" : "\"\"";
     c_.Line();
-    // The checks fill the caller's value through a reference; Decode builds its value in
-    // place in the Result (NRVO) and passes that. (Inlining the checks into Decode, to decode
-    // into a local, inlines the building of every error message too: a bigger frame, every
-    // callee-saved register pushed, slower on valid input.) The structures read through
+    // The checks (RequestDecodeInto) fill the caller's value through a reference and are
+    // inlined into DecodeInto and into Decode, which passes its value in place in the Result
+    // (NRVO); every error is built out of line (ColdErrorsSince), so the inlined checks
+    // bring no string building with them. The structures read through
     // guest memory are checked by their fast paths; only when one fails is the checking
     // decode rerun, over the same bytes already read (never a second guest read), with the
     // Rules built anew there, so that the fast path's constant Rules need not be
     // materialized in memory.
-    c_.Line("std::optional<CodecError> " + req + "::DecodeInto(const RegisterSet& regs, "
-            "const GuestMemory& memory, " + req + "& v) {");
+    const size_t body_mark = c_.Mark();
+    c_.Line("namespace {");
+    c_.Line();
+    c_.Line(
+        "[[gnu::always_inline]] inline std::optional<CodecError> RequestDecodeInto("
+        "const RegisterSet& regs, const GuestMemory& memory, " +
+        req + "& v) {");
+    c_.Line("  constexpr uint64_t kRax = " + req + "::kRax;");
     c_.Line("  (void)memory;");
     c_.Line("  (void)v;");
     c_.Line("  if (regs.rax != kRax) {");
@@ -2056,9 +2083,9 @@ class CppGenerator {
       if (m.type.kind == VType::kBitfield) {
         c_.Line("  {");
         c_.Line("    const " + m.type.cpp + " value = " + m.type.cpp + "::Unpack(" + reg + ");");
-        c_.Line("    if (!BitsValid(value, " + Camel(m.name) + "Rules())) {");
-        c_.Line("      return Prefixed(" + m.type.cpp + "::Decode(" + reg + ", " + Camel(m.name) +
-                "Rules()).error(), " + rname + ");");
+        c_.Line("    if (!BitsValid(value, " + req + "::" + Camel(m.name) + "Rules())) {");
+        c_.Line("      return Prefixed(" + m.type.cpp + "::Decode(" + reg + ", " + req +
+                "::" + Camel(m.name) + "Rules()).error(), " + rname + ");");
         c_.Line("    }");
         c_.Line("    v." + m.name + " = value;");
         c_.Line("  }");
@@ -2077,7 +2104,7 @@ class CppGenerator {
       const Rule* wp = Enforcer(&p, &c, m.reg, Constraint::kWithinPage);
       if (!wp) wp = Enforcer(&p, &c, s.name, Constraint::kWithinPage);
       c_.Line("  {");
-      c_.Line("    const " + st + "::Rules rules = " + Camel(m.name) + "Rules();");
+      c_.Line("    const " + st + "::Rules rules = " + req + "::" + Camel(m.name) + "Rules();");
       c_.Line("    const uint64_t gpa = " + reg + ";");
       c_.Line("    uint64_t total = " + st + "::kFixedSize;");
       if (s.within_page) {
@@ -2105,7 +2132,8 @@ class CppGenerator {
       c_.Line("    }");
       if (s.variable) {
         c_.Line("    if (!FastSizeFromFixed(bytes, rules, &total)) {");
-        c_.Line("      auto size = " + st + "::SizeFromFixed(bytes, " + Camel(m.name) + "Rules());");
+        c_.Line("      auto size = " + st + "::SizeFromFixed(bytes, " + req + "::" + Camel(m.name) +
+                "Rules());");
         c_.Line("      if (!size.ok()) return Prefixed(size.error(), " + Str(s.name) + ");");
         c_.Line("      total = size.value();");
         c_.Line("    }");
@@ -2138,14 +2166,15 @@ class CppGenerator {
         c_.Line("    " + st + " data;");
         c_.Line("    if (FastDecodeInto(bytes, rules, data)) [[likely]] {");
         c_.Line("      v." + m.data_name + ".emplace(std::move(data));");
-        c_.Line("    } else if (auto e = SlowDecodeInto(bytes, " + Camel(m.name) + "Rules(), v." +
-                m.data_name + ".emplace())) {");
+        c_.Line("    } else if (auto e = SlowDecodeInto(bytes, " + req + "::" + Camel(m.name) +
+                "Rules(), v." + m.data_name + ".emplace())) {");
         c_.Line("      return Prefixed(*e, " + Str(s.name) + ");");
         c_.Line("    }");
       } else {
         c_.Line("    " + st + "& data = v." + m.data_name + ".emplace();");
         c_.Line("    if (!FastDecodeInto(bytes, rules, data)) {");
-        c_.Line("      if (auto e = SlowDecodeInto(bytes, " + Camel(m.name) + "Rules(), data)) {");
+        c_.Line("      if (auto e = SlowDecodeInto(bytes, " + req + "::" + Camel(m.name) +
+                "Rules(), data)) {");
         c_.Line("        return Prefixed(*e, " + Str(s.name) + ");");
         c_.Line("      }");
         c_.Line("    }");
@@ -2155,10 +2184,20 @@ class CppGenerator {
     c_.Line("  return std::nullopt;");
     c_.Line("}");
     c_.Line();
+    c_.Line("}  // namespace");
+    c_.ColdErrorsSince(body_mark);
+    c_.Line();
+    c_.Line("std::optional<CodecError> " + req +
+            "::DecodeInto(const RegisterSet& regs, "
+            "const GuestMemory& memory, " +
+            req + "& v) {");
+    c_.Line("  return RequestDecodeInto(regs, memory, v);");
+    c_.Line("}");
+    c_.Line();
     c_.Line("Result<" + req + "> " + req +
             "::Decode(const RegisterSet& regs, const GuestMemory& memory) {");
     c_.Line("  Result<" + req + "> result{" + req + "{}};");
-    c_.Line("  if (auto e = DecodeInto(regs, memory, result.value())) [[unlikely]] {");
+    c_.Line("  if (auto e = RequestDecodeInto(regs, memory, result.value())) [[unlikely]] {");
     c_.Line("    result = std::move(*e);");
     c_.Line("  }");
     c_.Line("  return result;");

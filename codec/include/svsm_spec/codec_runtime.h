@@ -448,6 +448,14 @@ inline bool ReadGuest(const GuestMemory& memory, uint64_t gpa, std::span<uint8_t
   return CodecError{rule_id ? rule_id : "", std::move(field), std::move(message)};
 }
 
+// Runs `make` (which returns the CodecError of a failed check) in a cold function of its
+// own: the generated request decoders, inlined into both DecodeInto and Decode, return
+// their errors through it so that the building of error messages stays out of line.
+template <class F>
+[[gnu::cold, gnu::noinline]] std::optional<CodecError> ColdError(F&& make) {
+  return make();
+}
+
 // Prepends `prefix` to the error's field path ("entry[3]" + "reserved").
 [[gnu::cold]] inline CodecError Prefixed(CodecError e, const std::string& prefix) {
   if (e.field.empty()) {
